@@ -1,0 +1,27 @@
+// Command cargo-auth manages private Cargo registry tokens: it keeps them in the
+// OS keyring, serves them to cargo as a credential provider, shows what cargo
+// will use, rewrites configuration for registries that need tokens in URLs, and
+// audits registries for endpoints that leak without authentication.
+//
+// Cargo runs it as `cargo-auth auth <args>` for `cargo auth <args>`, and as
+// `cargo-auth --cargo-plugin` when it is configured as a credential provider.
+package main
+
+import (
+	"os"
+
+	"github.com/cargo-auth/cargo-auth/auth"
+)
+
+// Set by the release build through -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
+
+func main() {
+	f := auth.NewSystemFactory(os.Stdin, os.Stdout, os.Stderr)
+	f.Build = auth.BuildInfo{Version: version, Commit: commit, Date: date}
+	os.Exit(auth.Main(os.Args, f))
+}
