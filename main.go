@@ -8,6 +8,7 @@
 package main
 
 import (
+	"io"
 	"os"
 
 	"github.com/cargo-auth/cargo-auth/auth"
@@ -21,7 +22,12 @@ var (
 )
 
 func main() {
-	f := auth.NewSystemFactory(os.Stdin, os.Stdout, os.Stderr)
+	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run wires the real keyrings, HTTP transport and terminal into the app.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	f := auth.NewSystemFactory(stdin, stdout, stderr)
 	f.Build = auth.BuildInfo{Version: version, Commit: commit, Date: date}
-	os.Exit(auth.Main(os.Args, f))
+	return auth.Main(args, f)
 }

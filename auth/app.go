@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/cargo-auth/cargo-auth/internal/redact"
 )
 
 // Main runs cargo-auth with the process arguments and returns the exit code.
@@ -70,7 +72,7 @@ func newApp(f *Factory) *cli.App {
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usageErrorf("unknown command %q", c.Args().First())
+				return usageErrorf("unknown command %q", redactArg(c.Args().First()))
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -93,9 +95,23 @@ func setUsageErrorHandler(cmd *cli.Command) {
 func onUsageError(_ *cli.Context, err error, _ bool) error {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		msg = "unknown flag " + name
+		name = strings.TrimLeft(name, "-")
+		if len(name) > 1 {
+			msg = "unknown flag --" + name
+		} else {
+			msg = "unknown flag -" + name
+		}
 	}
 	return usageErrorf("%s", msg)
+}
+
+// redactArg masks a command-line word that looks like a token, so a token
+// pasted in the wrong place is not echoed back in an error.
+func redactArg(arg string) string {
+	if redact.LooksLikeToken(arg) || redact.Known(arg) != arg {
+		return redact.Mask(arg)
+	}
+	return arg
 }
 
 // reportError prints err the way the output contract says and returns the
