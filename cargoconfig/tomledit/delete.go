@@ -1,0 +1,147 @@
+package tomledit
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Delete removes the key at the dotted path key, or the whole table there.
+//
+// A key-value goes with its whole line, end-of-line comment included. A
+// table goes with every line that defines something inside it: its [header]
+// and the comment lines directly above it, its key-values and the comments
+// among them, its sub-tables, and dotted keys elsewhere that reach into it;
+// one blank line that separated it from its neighbours goes too. Comments
+// above the next header stay with that header.
+//
+// Tables that were in the file stay, even when Delete empties them: their
+// header may carry meaning or comments. Only when Delete removes the last key
+// of a table whose [header] Set wrote through this Document does the header go
+// too.
+//
+// Delete returns an error wrapping ErrNotFound for a key that does not exist,
+// and refuses (*RefusedError) keys inside inline tables and arrays of tables.
+func (d *Document) Delete(key ...string) error {
+	keyText := formatKey(key)
+	if err := checkKey(key); err != nil {
+		return fmt.Errorf("%s: delete %s: %w", d.path, keyText, err)
+	}
+	if err := d.refuseSpecial("delete", key); err != nil {
+		return err
+	}
+	n, depth := d.lookup(key)
+	if depth != len(key) {
+		return fmt.Errorf("%s: delete %s: %w", d.path, keyText, ErrNotFound)
+	}
+	switch n.kind {
+	case nodeValue, nodeInline:
+		if n.kv == nil {
+			return &RefusedError{Path: d.path, Line: n.line, Op: "delete", Key: keyText,
+				Reason: "it is inside an inline table", Hint: "edit the inline table by hand"}
+		}
+		section := n.kv.section
+		if err := d.apply("delete", key, []replace{d.kvRegion(n.kv)}, checkGone(key)); err != nil {
+			return err
+		}
+		return d.dropCreatedTable(section.table.path)
+	case nodeHeader, nodeImplicit, nodeDotted:
+		return d.apply("delete", key, d.tableRegions(n.path), checkGone(key))
+	}
+	return &RefusedError{Path: d.path, Line: n.line, Op: "delete", Key: keyText,
+		Reason: "it cannot be deleted automatically", Hint: "edit the file by hand"}
+}
+
+// checkGone verifies after the edit that key no longer exists.
+func checkGone(key []string) func(*Document) error {
+	return func(d *Document) error {
+		if _, depth := d.lookup(key); depth == len(key) {
+			return errors.New("the key is still there")
+		}
+		return nil
+	}
+}
+
+// dropCreatedTable deletes the table at path when Set created its header and
+// it is now empty.
+func (d *Document) dropCreatedTable(path []string) error {
+	if len(path) == 0 || !d.created[formatKey(path)] {
+		return nil
+	}
+	n, depth := d.lookup(path)
+	if depth != len(path) || n.kind != nodeHeader || len(n.children) > 0 {
+		return nil
+	}
+	if err := d.apply("delete", path, d.tableRegions(path), checkGone(path)); err != nil {
+		return err
+	}
+	delete(d.created, formatKey(path))
+	return nil
+}
+
+// kvRegion returns the lines of a key-value. At the end of a file without a
+// final newline, the newline before it goes instead, so the file still ends
+// without one.
+func (st *state) kvRegion(e *expr) replace {
+	start := e.lineStart
+	if e.lineEnd == len(st.src) && !st.endsWithNewline() {
+		start -= st.eolBefore(start)
+	}
+	return replace{start, e.lineEnd, ""}
+}
+
+// sectionRegion returns the lines of a section with its comments and the
+// blank lines after it (or, at the end of the file, before it).
+func (st *state) sectionRegion(s *section) replace {
+	src := st.src
+	start, end := st.blockStart(s.header), st.bodyEnd(s)
+	for end < len(src) {
+		next := lineEndOf(src, end)
+		if !isBlank(src, end, next) {
+			break
+		}
+		end = next
+	}
+	if end == len(src) {
+		for start > st.bomLen {
+			prev := max(lineStartOf(src, start-1), st.bomLen)
+			if !isBlank(src, prev, start) {
+				break
+			}
+			start = prev
+		}
+		if !st.endsWithNewline() {
+			start -= st.eolBefore(start)
+		}
+	}
+	return replace{start, end, ""}
+}
+
+// tableRegions returns the merged regions that define the table at path.
+func (st *state) tableRegions(path []string) []replace {
+	var rs []replace
+	for _, s := range st.sections[1:] {
+		if hasPrefix(s.header.path, path) {
+			rs = append(rs, st.sectionRegion(s))
+		}
+	}
+	for _, e := range st.exprs {
+		if e.kind != exprKeyValue || !hasPrefix(e.path, path) {
+			continue
+		}
+		if h := e.section.header; h != nil && hasPrefix(h.path, path) {
+			continue
+		}
+		rs = append(rs, st.kvRegion(e))
+	}
+	slices.SortFunc(rs, func(a, b replace) int { return a.start - b.start })
+	var merged []replace
+	for _, r := range rs {
+		if n := len(merged); n > 0 && r.start <= merged[n-1].end {
+			merged[n-1].end = max(merged[n-1].end, r.end)
+			continue
+		}
+		merged = append(merged, r)
+	}
+	return merged
+}

@@ -1,0 +1,258 @@
+package tomledit
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pelletier/go-toml/v2"
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+// fuzzSeeds are hand-made files that exercise the corners of the editor.
+var fuzzSeeds = []string{
+	"",
+	"\n\n",
+	"# only a comment",
+	"\xef\xbb\xbfa = 1\r\n[b]\r\nc = 'x'\r\n",
+	"a.b.c = 1\na.b.d = 'two'\n[a.e]\nf = true",
+	"[registries]\ncorp.index = \"sparse+https://corp/\"\nother.index = 'x' # c\n\n[registries.third]\nindex = \"t\"\n",
+	"registries = { corp = { index = \"x\" } }\n",
+	"[[bin]]\nname = 'a'\n[[bin]]\nname = 'b'\n[bin.sub]\nx = 1\n",
+	"  [ a . \"b.c\" ]  # header\n  k = [\n  1, # one\n  2,\n]\n  m = \"\"\"\n# not a comment\n\"\"\"\n",
+	"a = 1979-05-27T07:32:00Z\nb = 3.5\nc = nan\nd = 0x_ff\n[t]\n'lit.key' = '''ml'''\n",
+	"[a.b.c]\nz = 9\n[a]\nx = 1\n",
+	"[x]\n# c1\n\n# c2\n[y]\nk = 1\n\n\n# trailing\n",
+	"k = \"a\\\"b\\\\c\\u00e9\\U0001F600\"\n[\"quoted key\".x]\n\"\" = 1\n",
+}
+
+// FuzzEdit parses arbitrary files and makes one random edit, checking that
+// the editor never panics, never changes a byte outside the edits it reports,
+// never disturbs another key, and leaves valid TOML.
+func FuzzEdit(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s), uint8(0), uint16(0), "k", "v")
+		f.Add([]byte(s), uint8(1), uint16(1), "credential-provider", "cargo:token")
+		f.Add([]byte(s), uint8(2), uint16(2), "x", "")
+	}
+	goldens, _ := filepath.Glob(filepath.Join("testdata", "*.txtar"))
+	for _, name := range goldens {
+		ar, err := txtar.ParseFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, file := range ar.Files {
+			if file.Name == "before.toml" {
+				for op := uint8(0); op < 7; op++ {
+					f.Add(file.Data, op, uint16(op)*7, "new-key", "tok\"en\\")
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte, op uint8, pick uint16, name, val string) {
+		d, err := Parse("fuzz.toml", src)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Parse error is %T, want *ParseError: %v", err, err)
+			}
+			if decodeErr := toml.Unmarshal(stripBOM(src), new(map[string]any)); decodeErr == nil {
+				t.Fatalf("Parse refused a file go-toml decodes: %v", err)
+			}
+			return
+		}
+		before := decodeMap(t, src)
+		paths := allPaths(d)
+		key := paths[int(pick)%len(paths)]
+		var value Value
+		switch op % 7 {
+		case 0:
+			value = String(val)
+		case 1:
+			key, value = append(slices.Clone(key), name), String(val)
+		case 2:
+			key = slices.Clone(key)
+		case 3:
+			key, value = append(slices.Clone(key), name, "x"), StringArray(val, name)
+		case 4:
+			value = Bool(len(val)%2 == 0)
+		case 5:
+			value = Integer(int64(pick) - 1000)
+		case 6:
+			key, value = []string{name, val}, String(name)
+		}
+		if len(key) == 0 {
+			return
+		}
+		if op%7 == 2 {
+			err = d.Delete(key...)
+		} else {
+			err = d.Set(value, key...)
+		}
+		if err != nil {
+			if errors.Is(err, errInternal) {
+				t.Fatalf("edit failed its own checks: %v", err)
+			}
+			if len(val) >= 6 && !strings.Contains(strings.Join(key, "."), val) && !strings.Contains(formatKey(key), val) && strings.Contains(err.Error(), val) {
+				t.Fatalf("error echoes the value: %v", err)
+			}
+			if !bytes.Equal(d.Bytes(), src) || d.Changed() {
+				t.Fatalf("failed edit changed the document")
+			}
+			return
+		}
+		out := d.Bytes()
+		if _, err := Parse("out.toml", out); err != nil {
+			t.Fatalf("output does not parse: %v\n%s", err, out)
+		}
+		checkEdits(t, d)
+		_ = d.Diff()
+		after := decodeMap(t, out)
+		if op%7 == 2 {
+			if _, ok := lookupMap(after, key); ok {
+				t.Fatalf("deleted key %v still decodes", key)
+			}
+		} else {
+			got, ok := lookupMap(after, key)
+			if !ok || !reflect.DeepEqual(got, toGo(value)) {
+				t.Fatalf("key %v decodes as %#v, want %#v", key, got, toGo(value))
+			}
+		}
+		removePath(before, key)
+		removePath(after, key)
+		if !reflect.DeepEqual(before, after) {
+			t.Fatalf("other keys changed:\nbefore %v\nafter  %v\n%s", before, after, out)
+		}
+	})
+}
+
+// checkEdits verifies that the reported edits turn the original into Bytes().
+func checkEdits(t *testing.T, d *Document) {
+	t.Helper()
+	var rebuilt []byte
+	last := 0
+	for _, e := range d.Edits() {
+		if e.Start < last || e.End < e.Start {
+			t.Fatalf("edits overlap or are out of order: %+v", d.Edits())
+		}
+		rebuilt = append(rebuilt, d.Original()[last:e.Start]...)
+		rebuilt = append(rebuilt, d.Bytes()[e.NewStart:e.NewEnd]...)
+		last = e.End
+	}
+	rebuilt = append(rebuilt, d.Original()[last:]...)
+	if !bytes.Equal(rebuilt, d.Bytes()) {
+		t.Fatalf("edits do not account for every change:\nedits %+v\ngot  %q\nwant %q", d.Edits(), rebuilt, d.Bytes())
+	}
+}
+
+// allPaths lists the path of every key and table of d, the root included.
+func allPaths(d *Document) [][]string {
+	paths := [][]string{nil}
+	var walk func(prefix []string)
+	walk = func(prefix []string) {
+		for _, k := range d.Keys(prefix...) {
+			p := append(slices.Clone(prefix), k)
+			paths = append(paths, p)
+			walk(p)
+		}
+	}
+	walk(nil)
+	return paths
+}
+
+func stripBOM(src []byte) []byte { return bytes.TrimPrefix(src, bom) }
+
+// decodeMap decodes src with go-toml's ordinary decoder, floats made
+// comparable (NaN != NaN).
+func decodeMap(t *testing.T, src []byte) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	if err := toml.Unmarshal(stripBOM(src), &m); err != nil {
+		t.Fatalf("go-toml cannot decode a file Parse accepted: %v\n%q", err, src)
+	}
+	return normalize(m).(map[string]any)
+}
+
+func normalize(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = normalize(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = normalize(e)
+		}
+	case []map[string]any:
+		for _, e := range v {
+			normalize(e)
+		}
+	case float64:
+		return math.Float64bits(v)
+	}
+	return v
+}
+
+// toGo returns what go-toml decodes a Value written by Set into.
+func toGo(v Value) any {
+	switch v.Kind() {
+	case KindString:
+		s, _ := v.AsString()
+		return s
+	case KindBool:
+		b, _ := v.AsBool()
+		return b
+	case KindInteger:
+		i, _ := v.AsInteger()
+		return i
+	case KindArray:
+		out := []any{}
+		for _, e := range v.Elems() {
+			out = append(out, toGo(e))
+		}
+		return out
+	}
+	return nil
+}
+
+func lookupMap(m map[string]any, key []string) (any, bool) {
+	var cur any = m
+	for _, k := range key {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = mm[k]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// removePath deletes key from m, then the tables on its path left empty
+// (whether an emptied table survives is the editor's documented choice).
+func removePath(m map[string]any, key []string) {
+	for i := len(key); i >= 1; i-- {
+		parent, ok := lookupMap(m, key[:i-1])
+		if !ok {
+			continue
+		}
+		pm, ok := parent.(map[string]any)
+		if !ok {
+			continue
+		}
+		child, ok := pm[key[i-1]]
+		if !ok {
+			continue
+		}
+		if cm, isMap := child.(map[string]any); i == len(key) || (isMap && len(cm) == 0) {
+			delete(pm, key[i-1])
+		}
+	}
+}
+
