@@ -255,4 +255,3 @@ func removePath(m map[string]any, key []string) {
 		}
 	}
 }
-

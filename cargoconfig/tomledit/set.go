@@ -47,7 +47,7 @@ func (d *Document) Set(value Value, key ...string) error {
 	}
 	if !n.isTable() {
 		return &RefusedError{Path: d.path, Line: n.line, Op: "set", Key: keyText,
-			Reason: fmt.Sprintf("%s is a %s, not a table", formatKey(n.path), n.value.kind),
+			Reason: fmt.Sprintf("%s is a value (%s), not a table", formatKey(n.path), n.value.kind),
 			Hint:   "remove or rename that key by hand first"}
 	}
 	return d.addKey(n, value, key)
