@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/cargo-auth/cargo-auth/internal/leakguard"
+	"github.com/cargo-auth/cargo-auth/internal/registrytest"
 )
 
 // The end-to-end tests run the real main (as the cargo-auth command on PATH,
@@ -122,6 +123,7 @@ func setupScript(env *testscript.Env) error {
 		env.Setenv(k, os.Getenv(k))
 	}
 	env.Values[allowTokenKey{}] = map[string]bool{}
+	env.Values[registriesKey{}] = map[string]*registrytest.Registry{}
 	env.Defer(func() { checkLeaks(env) })
 	return nil
 }
@@ -134,7 +136,15 @@ func checkLeaks(env *testscript.Env) {
 		allowed = v
 	}
 	findings, err := leakguard.ScanDir(env.WorkDir, nil, func(path string) bool {
-		return allowed[path] || strings.HasSuffix(path, ".txtar")
+		if allowed[path] || strings.HasSuffix(path, ".txtar") {
+			return true
+		}
+		for prefix := range allowed {
+			if strings.HasSuffix(prefix, string(filepath.Separator)) && strings.HasPrefix(path, prefix) {
+				return true
+			}
+		}
+		return false
 	})
 	if err != nil {
 		env.T().Fatal("leak guard: ", err)
@@ -155,6 +165,7 @@ var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args [
 	"allow-token": cmdAllowToken,
 	"fmode":       cmdFileMode,
 	"exitcode":    cmdExitCode,
+	"registry":    cmdRegistry,
 }
 
 // cmdExitCode runs a command and asserts its exit status: exitcode 2 cargo-auth bogus.
@@ -177,9 +188,25 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdCargo runs the real cargo and checks its output for leaked tokens.
 // A missing cargo fails the script: it is installed on every machine.
+//
+//	cargo [--token VAR=REGISTRY]... ARGS...
+//
+// --token puts a started registry's token into the variable VAR for this
+// cargo run only, the way a CI runner injects a secret.
 func cmdCargo(ts *testscript.TestScript, neg bool, args []string) {
 	if _, err := exec.LookPath("cargo"); err != nil {
 		ts.Fatalf("cargo is not installed: %v", err)
+	}
+	for len(args) >= 2 && args[0] == "--token" {
+		variable, name, ok := strings.Cut(args[1], "=")
+		reg := scriptRegistries(ts)[name]
+		if !ok || reg == nil {
+			ts.Fatalf("cargo --token VAR=REGISTRY: no registry %q started", name)
+		}
+		old := ts.Getenv(variable)
+		ts.Setenv(variable, reg.Token())
+		defer ts.Setenv(variable, old)
+		args = args[2:]
 	}
 	err := ts.Exec("cargo", args...)
 	if what, leak := leakguard.Find(ts.ReadFile("stdout")+ts.ReadFile("stderr"), nil); leak {
