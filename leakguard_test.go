@@ -59,10 +59,10 @@ func TestLeakGuardFailsLeakingScripts(t *testing.T) {
 		script   string
 		wantFail bool
 	}{
-		"file": {"exec sh -c 'echo cgatest_0123456789abcdef > leaked.txt'\n", true},
-		"declared file": {"exec sh -c 'echo cgatest_0123456789abcdef > kept.txt'\nallow-token kept.txt\n", false},
+		"file":              {"exec sh -c 'echo cgatest_0123456789abcdef > leaked.txt'\n", true},
+		"declared file":     {"exec sh -c 'echo cgatest_0123456789abcdef > kept.txt'\nallow-token kept.txt\n", false},
 		"cargo-auth output": {"! exec cargo-auth cgatest_0123456789abcdef\n! stderr cgatest_\nstderr 'unknown command \"cgat…cdef\"'\n", false},
-		"clean": {"exec cargo-auth --version\n", false},
+		"clean":             {"exec cargo-auth --version\n", false},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -153,8 +153,8 @@ func TestProviderErrorsNeverCarryTokens(t *testing.T) {
 type errHandler struct{ err error }
 
 func (h errHandler) Get(context.Context, *Request) (GetResponse, error) { return GetResponse{}, h.err }
-func (h errHandler) Login(context.Context, *Request) error             { return h.err }
-func (h errHandler) Logout(context.Context, *Request) error            { return h.err }
+func (h errHandler) Login(context.Context, *Request) error              { return h.err }
+func (h errHandler) Logout(context.Context, *Request) error             { return h.err }
 
 func FuzzProviderRequest(f *testing.F) {
 	f.Add(`{"v":1,"registry":{"index-url":"sparse+https://r/"},"kind":"get","operation":"read"}`)
