@@ -59,6 +59,8 @@ func newApp(f *Factory) *cli.App {
 		ErrWriter:            f.Stderr,
 		EnableBashCompletion: true,
 		HideHelpCommand:      true,
+		// --config takes TOML values such as arrays, which contain commas.
+		DisableSliceFlagSeparator: true,
 		Commands: []*cli.Command{
 			newLoginCommand(f, nil),
 			newLogoutCommand(f, nil),
