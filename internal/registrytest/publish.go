@@ -95,9 +95,14 @@ func readChunk(r io.Reader, limit int64) ([]byte, error) {
 	if int64(n) > limit {
 		return nil, fmt.Errorf("length %d exceeds the limit of %d bytes", n, limit)
 	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
+	// Read rather than allocate up front: a claimed length costs nothing
+	// until the bytes arrive.
+	buf, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	if err != nil {
 		return nil, err
+	}
+	if len(buf) != int(n) {
+		return nil, io.ErrUnexpectedEOF
 	}
 	return buf, nil
 }
