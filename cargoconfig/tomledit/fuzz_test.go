@@ -25,110 +25,158 @@ var fuzzSeeds = []string{
 	"registries = { corp = { index = \"x\" } }\n",
 	"[[bin]]\nname = 'a'\n[[bin]]\nname = 'b'\n[bin.sub]\nx = 1\n",
 	"  [ a . \"b.c\" ]  # header\n  k = [\n  1, # one\n  2,\n]\n  m = \"\"\"\n# not a comment\n\"\"\"\n",
-	"a = 1979-05-27T07:32:00Z\nb = 3.5\nc = nan\nd = 0x_ff\n[t]\n'lit.key' = '''ml'''\n",
+	"a = 1979-05-27T07:32:00Z\nb = 3.5\nc = nan\nd = 0xff_ff\n[t]\n'lit.key' = '''ml'''\n",
 	"[a.b.c]\nz = 9\n[a]\nx = 1\n",
 	"[x]\n# c1\n\n# c2\n[y]\nk = 1\n\n\n# trailing\n",
 	"k = \"a\\\"b\\\\c\\u00e9\\U0001F600\"\n[\"quoted key\".x]\n\"\" = 1\n",
 }
 
-// FuzzEdit parses arbitrary files and makes one random edit, checking that
-// the editor never panics, never changes a byte outside the edits it reports,
-// never disturbs another key, and leaves valid TOML.
+// FuzzEdit parses arbitrary files and makes one random edit with checkEdit.
 func FuzzEdit(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s), uint8(0), uint16(0), "k", "v")
 		f.Add([]byte(s), uint8(1), uint16(1), "credential-provider", "cargo:token")
 		f.Add([]byte(s), uint8(2), uint16(2), "x", "")
 	}
-	goldens, _ := filepath.Glob(filepath.Join("testdata", "*.txtar"))
-	for _, name := range goldens {
-		ar, err := txtar.ParseFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, file := range ar.Files {
-			if file.Name == "before.toml" {
-				for op := uint8(0); op < 7; op++ {
-					f.Add(file.Data, op, uint16(op)*7, "new-key", "tok\"en\\")
-				}
-			}
+	for _, src := range goldenInputs(f) {
+		for op := uint8(0); op < 7; op++ {
+			f.Add(src, op, uint16(op)*7, "new-key", "tok\"en\\")
 		}
 	}
 	f.Fuzz(func(t *testing.T, src []byte, op uint8, pick uint16, name, val string) {
-		d, err := Parse("fuzz.toml", src)
-		if err != nil {
-			var pe *ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("Parse error is %T, want *ParseError: %v", err, err)
-			}
-			if decodeErr := toml.Unmarshal(stripBOM(src), new(map[string]any)); decodeErr == nil {
-				t.Fatalf("Parse refused a file go-toml decodes: %v", err)
-			}
-			return
-		}
-		before := decodeMap(t, src)
-		paths := allPaths(d)
-		key := paths[int(pick)%len(paths)]
-		var value Value
-		switch op % 7 {
-		case 0:
-			value = String(val)
-		case 1:
-			key, value = append(slices.Clone(key), name), String(val)
-		case 2:
-			key = slices.Clone(key)
-		case 3:
-			key, value = append(slices.Clone(key), name, "x"), StringArray(val, name)
-		case 4:
-			value = Bool(len(val)%2 == 0)
-		case 5:
-			value = Integer(int64(pick) - 1000)
-		case 6:
-			key, value = []string{name, val}, String(name)
-		}
-		if len(key) == 0 {
-			return
-		}
-		if op%7 == 2 {
-			err = d.Delete(key...)
-		} else {
-			err = d.Set(value, key...)
-		}
-		if err != nil {
-			if errors.Is(err, errInternal) {
-				t.Fatalf("edit failed its own checks: %v", err)
-			}
-			if len(val) >= 6 && !strings.Contains(strings.Join(key, "."), val) && !strings.Contains(formatKey(key), val) && strings.Contains(err.Error(), val) {
-				t.Fatalf("error echoes the value: %v", err)
-			}
-			if !bytes.Equal(d.Bytes(), src) || d.Changed() {
-				t.Fatalf("failed edit changed the document")
-			}
-			return
-		}
-		out := d.Bytes()
-		if _, err := Parse("out.toml", out); err != nil {
-			t.Fatalf("output does not parse: %v\n%s", err, out)
-		}
-		checkEdits(t, d)
-		_ = d.Diff()
-		after := decodeMap(t, out)
-		if op%7 == 2 {
-			if _, ok := lookupMap(after, key); ok {
-				t.Fatalf("deleted key %v still decodes", key)
-			}
-		} else {
-			got, ok := lookupMap(after, key)
-			if !ok || !reflect.DeepEqual(got, toGo(value)) {
-				t.Fatalf("key %v decodes as %#v, want %#v", key, got, toGo(value))
-			}
-		}
-		removePath(before, key)
-		removePath(after, key)
-		if !reflect.DeepEqual(before, after) {
-			t.Fatalf("other keys changed:\nbefore %v\nafter  %v\n%s", before, after, out)
-		}
+		checkEdit(t, src, op, pick, name, val)
 	})
+}
+
+// goldenInputs returns the before.toml of every golden file.
+func goldenInputs(t testing.TB) [][]byte {
+	goldens, err := filepath.Glob(filepath.Join("testdata", "*.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, name := range goldens {
+		ar, err := txtar.ParseFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, file := range ar.Files {
+			if file.Name == "before.toml" {
+				out = append(out, file.Data)
+			}
+		}
+	}
+	return out
+}
+
+// TestEditEverywhere runs the fuzz checks on every seed file, for every key
+// and table in it and every kind of edit, so the invariants hold without a
+// fuzzing run.
+func TestEditEverywhere(t *testing.T) {
+	inputs := goldenInputs(t)
+	for _, s := range fuzzSeeds {
+		inputs = append(inputs, []byte(s))
+	}
+	runs, edits := 0, 0
+	for _, src := range inputs {
+		d, err := Parse("seed.toml", src)
+		if err != nil {
+			continue
+		}
+		n := len(allPaths(d))
+		for op := uint8(0); op < 7; op++ {
+			for pick := range n {
+				if checkEdit(t, src, op, uint16(pick), "new-key", `v\"`+string(rune('a'+pick%26))+"\u00e9\n") {
+					edits++
+				}
+				runs++
+			}
+		}
+	}
+	if runs < 1000 || edits < runs/2 {
+		t.Errorf("only %d of %d edits succeeded", edits, runs)
+	}
+	t.Logf("%d of %d edits succeeded", edits, runs)
+}
+
+// checkEdit parses src and makes one edit chosen by op and pick, checking
+// that the editor never panics, never changes a byte outside the edits it
+// reports, never disturbs another key, and leaves valid TOML.
+func checkEdit(t *testing.T, src []byte, op uint8, pick uint16, name, val string) (edited bool) {
+	d, err := Parse("fuzz.toml", src)
+	if err != nil {
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Fatalf("Parse error is %T, want *ParseError: %v", err, err)
+		}
+		if decodeErr := toml.Unmarshal(stripBOM(src), new(map[string]any)); decodeErr == nil {
+			t.Fatalf("Parse refused a file go-toml decodes: %v", err)
+		}
+		return false
+	}
+	before := decodeMap(t, src)
+	paths := allPaths(d)
+	key := paths[int(pick)%len(paths)]
+	var value Value
+	switch op % 7 {
+	case 0:
+		value = String(val)
+	case 1:
+		key, value = append(slices.Clone(key), name), String(val)
+	case 2:
+		key = slices.Clone(key)
+	case 3:
+		key, value = append(slices.Clone(key), name, "x"), StringArray(val, name)
+	case 4:
+		value = Bool(len(val)%2 == 0)
+	case 5:
+		value = Integer(int64(pick) - 1000)
+	case 6:
+		key, value = []string{name, val}, String(name)
+	}
+	if len(key) == 0 {
+		return false
+	}
+	if op%7 == 2 {
+		err = d.Delete(key...)
+	} else {
+		err = d.Set(value, key...)
+	}
+	if err != nil {
+		if errors.Is(err, errInternal) {
+			t.Fatalf("edit failed its own checks: %v", err)
+		}
+		if len(val) >= 6 && !strings.Contains(strings.Join(key, "."), val) && !strings.Contains(formatKey(key), val) && strings.Contains(err.Error(), val) {
+			t.Fatalf("error echoes the value: %v", err)
+		}
+		if !bytes.Equal(d.Bytes(), src) || d.Changed() {
+			t.Fatalf("failed edit changed the document")
+		}
+		return false
+	}
+	out := d.Bytes()
+	if _, err := Parse("out.toml", out); err != nil {
+		t.Fatalf("output does not parse: %v\n%s", err, out)
+	}
+	checkEdits(t, d)
+	_ = d.Diff()
+	after := decodeMap(t, out)
+	if op%7 == 2 {
+		if _, ok := lookupMap(after, key); ok {
+			t.Fatalf("deleted key %v still decodes", key)
+		}
+	} else {
+		got, ok := lookupMap(after, key)
+		if !ok || !reflect.DeepEqual(got, toGo(value)) {
+			t.Fatalf("key %v decodes as %#v, want %#v", key, got, toGo(value))
+		}
+	}
+	removePath(before, key)
+	removePath(after, key)
+	if !reflect.DeepEqual(before, after) {
+		t.Fatalf("other keys changed:\nbefore %v\nafter  %v\n%s", before, after, out)
+	}
+	return true
 }
 
 // checkEdits verifies that the reported edits turn the original into Bytes().
