@@ -25,7 +25,9 @@ const (
 type Request struct {
 	Time     time.Time
 	Listener string
-	Method   string
+	// Proto is the HTTP version, such as "HTTP/2.0".
+	Proto  string
+	Method string
 	// Path is the path and query, with any path token redacted.
 	Path   string
 	Class  Class

@@ -16,31 +16,55 @@ import (
 // the registry decides that thing.
 type Switch string
 
-// The switches. Their one-line descriptions are in switchDocs (Doc).
+// The switches, each with its one-line description (also Switch.Doc; a test
+// keeps the two identical).
 const (
-	OpenConfig          Switch = "open-config"
-	OpenIndex           Switch = "open-index"
-	OpenDownloads       Switch = "open-downloads"
-	OpenAPI             Switch = "open-api"
-	OpenGit             Switch = "open-git"
-	AnyToken            Switch = "any-token"
-	Enumerate           Switch = "enumerate"
-	ConfigForbidden     Switch = "config-403"
-	Forbidden           Switch = "forbid-403"
-	OmitAuthRequired    Switch = "omit-auth-required"
-	BasicChallenge      Switch = "basic-challenge"
-	NoChallenge         Switch = "no-challenge"
-	DLOtherHost         Switch = "dl-other-host"
-	DLPlainHTTP         Switch = "dl-plain-http"
-	APIOtherOrigin      Switch = "api-other-origin"
+	// config.json answers anonymous requests (cargo then never sees a 401 and sends no token for it)
+	OpenConfig Switch = "open-config"
+	// index files answer anonymous requests
+	OpenIndex Switch = "open-index"
+	// downloads answer anonymous requests
+	OpenDownloads Switch = "open-downloads"
+	// read-only API calls (search, owner list) answer anonymous requests
+	OpenAPI Switch = "open-api"
+	// the git index answers anonymous requests
+	OpenGit Switch = "open-git"
+	// any credential at all is accepted, on every class
+	AnyToken Switch = "any-token"
+	// anonymous requests get 404 for missing crates and 401 for existing ones (index and downloads)
+	Enumerate Switch = "enumerate"
+	// config.json answers anonymous requests with 403 instead of 401
+	ConfigForbidden Switch = "config-403"
+	// every 401 becomes a 403 without a challenge
+	Forbidden Switch = "forbid-403"
+	// config.json leaves out auth-required while the registry still requires auth
+	OmitAuthRequired Switch = "omit-auth-required"
+	// 401s challenge with Basic realm=... instead of Cargo login_url=...
+	BasicChallenge Switch = "basic-challenge"
+	// 401s carry no WWW-Authenticate header
+	NoChallenge Switch = "no-challenge"
+	// dl in config.json names the other origin (localhost, another port)
+	DLOtherHost Switch = "dl-other-host"
+	// dl in config.json names the plain-http origin
+	DLPlainHTTP Switch = "dl-plain-http"
+	// api in config.json names the other origin
+	APIOtherOrigin Switch = "api-other-origin"
+	// downloads on the main origin redirect (302) to a signed URL on the other origin
 	DLRedirectOffOrigin Switch = "dl-redirect-off-origin"
-	DLRedirectHTTP      Switch = "dl-redirect-http"
-	EchoToken           Switch = "echo-token"
-	BadChecksum         Switch = "bad-checksum"
-	EndlessBody         Switch = "endless-body"
-	SlowBody            Switch = "slow-body"
-	SlowHeaders         Switch = "slow-headers"
-	RedirectLoop        Switch = "redirect-loop"
+	// downloads on the main origin redirect (302) to a signed URL on the plain-http origin
+	DLRedirectHTTP Switch = "dl-redirect-http"
+	// error and API bodies echo the Authorization header received
+	EchoToken Switch = "echo-token"
+	// downloads serve bytes whose sha256 differs from the index's cksum
+	BadChecksum Switch = "bad-checksum"
+	// hostile classes answer 200 with a body that never ends
+	EndlessBody Switch = "endless-body"
+	// hostile classes trickle their body, one byte per trickle interval
+	SlowBody Switch = "slow-body"
+	// hostile classes wait the slow-headers delay before answering
+	SlowHeaders Switch = "slow-headers"
+	// hostile classes redirect to themselves forever
+	RedirectLoop Switch = "redirect-loop"
 )
 
 var switchDocs = map[Switch]string{

@@ -5,9 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -281,4 +285,36 @@ func TestHostileClasses(t *testing.T) {
 	r.SetHostileClasses(ClassConfig)
 	c.expect(sparse(r)+"config.json", r.Token(), http.StatusFound)
 	c.expect(downloadURL(r), r.Token(), 200)
+}
+
+// TestSwitchCommentsMatchDocs keeps each constant's comment and its Doc line
+// identical, so godoc and ParseSwitch users read the same description.
+func TestSwitchCommentsMatchDocs(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "misbehave.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, decl := range f.Decls {
+		gen, ok := decl.(*ast.GenDecl)
+		if !ok || gen.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gen.Specs {
+			vs := spec.(*ast.ValueSpec)
+			if ident, ok := vs.Type.(*ast.Ident); !ok || ident.Name != "Switch" {
+				continue
+			}
+			lit := vs.Values[0].(*ast.BasicLit)
+			name, _ := strconv.Unquote(lit.Value)
+			seen++
+			if got, want := strings.TrimSpace(vs.Doc.Text()), Switch(name).Doc(); got != want {
+				t.Errorf("%s: comment %q, Doc %q", name, got, want)
+			}
+		}
+	}
+	if seen != len(Switches()) {
+		t.Errorf("%d switch constants, %d documented switches", seen, len(Switches()))
+	}
 }

@@ -42,11 +42,12 @@ type Registry struct {
 	fp     fingerprints
 	sigKey []byte
 
-	bases   map[string]string
-	servers []*http.Server
-	done    chan struct{}
-	wg      sync.WaitGroup
-	once    sync.Once
+	bases     map[string]string
+	servers   []*http.Server
+	listeners []net.Listener
+	done      chan struct{}
+	wg        sync.WaitGroup
+	once      sync.Once
 
 	dir    string
 	ownDir bool
@@ -140,28 +141,30 @@ func Start(opts ...Option) (_ *Registry, err error) {
 			return nil, err
 		}
 	}
+	r.startServing()
 	return r, nil
 }
 
-// listen starts the three listeners: main and other share the scheme (https
-// with WithTLS), plain is always http.
+// listen opens the three listeners and fixes their origins: main and other
+// share the scheme (https with WithTLS), plain is always http. Nothing is
+// served until serve, so no handler sees a half-built registry.
 func (r *Registry) listen() error {
-	var tlsConfig = (*testCA)(nil)
+	var ca *testCA
 	if r.cfg.tls {
-		ca, err := newTestCA()
-		if err != nil {
+		var err error
+		if ca, err = newTestCA(); err != nil {
 			return err
 		}
 		if r.caFile, err = ca.writeCA(r.dir); err != nil {
 			return err
 		}
-		tlsConfig = ca
 	}
 	for _, name := range []string{ListenerMain, ListenerOther, ListenerPlain} {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
+		r.listeners = append(r.listeners, l)
 		host := l.Addr().String()
 		if name == ListenerOther {
 			host = "localhost:" + strings.TrimPrefix(host, "127.0.0.1:")
@@ -169,26 +172,34 @@ func (r *Registry) listen() error {
 		srv := &http.Server{
 			Handler:           r.handler(name),
 			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       time.Minute,
 			ErrorLog:          log.New(io.Discard, "", 0),
 		}
 		scheme := "http"
-		if tlsConfig != nil && name != ListenerPlain {
+		if ca != nil && name != ListenerPlain {
 			scheme = "https"
-			srv.TLSConfig = tlsConfig.serverConfig()
+			srv.TLSConfig = ca.serverConfig()
 		}
 		r.bases[name] = scheme + "://" + host
 		r.servers = append(r.servers, srv)
+	}
+	return nil
+}
+
+// startServing serves every listener, HTTP/2 included over TLS.
+func (r *Registry) startServing() {
+	for i, srv := range r.servers {
+		l := r.listeners[i]
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			if scheme == "https" {
+			if srv.TLSConfig != nil {
 				srv.ServeTLS(l, "", "")
 			} else {
 				srv.Serve(l)
 			}
 		}()
 	}
-	return nil
 }
 
 // Close stops every listener and waits for every handler, hostile ones
@@ -204,6 +215,9 @@ func (r *Registry) Close() error {
 			if e := srv.Close(); e != nil && !errors.Is(e, http.ErrServerClosed) {
 				err = errors.Join(err, e)
 			}
+		}
+		for _, l := range r.listeners {
+			l.Close() // a listener never served is not closed by its server
 		}
 		r.wg.Wait()
 		if r.ownDir {

@@ -81,6 +81,7 @@ func (r *Registry) handler(listener string) http.Handler {
 		entry := &Request{
 			Time:       time.Now(),
 			Listener:   listener,
+			Proto:      req.Proto,
 			Method:     req.Method,
 			Path:       rt.logPath,
 			Class:      rt.class,
