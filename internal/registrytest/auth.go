@@ -55,11 +55,16 @@ type Form string
 
 // The forms of a credential.
 const (
-	FormNone   Form = ""
-	FormRaw    Form = "raw"
+	// FormNone is no credential at all.
+	FormNone Form = ""
+	// FormRaw is an Authorization header without a known scheme.
+	FormRaw Form = "raw"
+	// FormBearer is "Authorization: Bearer <secret>".
 	FormBearer Form = "bearer"
-	FormToken  Form = "token"
-	FormBasic  Form = "basic"
+	// FormToken is "Authorization: token <secret>" (Gitea, GitHub).
+	FormToken Form = "token"
+	// FormBasic is "Authorization: Basic base64(<user>:<secret>)".
+	FormBasic Form = "basic"
 	// FormPath is a token as a path segment (/<token>/index.git).
 	FormPath Form = "path"
 )

@@ -103,3 +103,31 @@ func TestCargoSparseTLSEndToEnd(t *testing.T) {
 	}
 	t.Logf("requests:\n%s", FormatRequests(r.Requests()))
 }
+
+// Cargo expands every dl marker and lowercases index paths of a crate
+// whose name has capitals.
+func TestCargoDLTemplateAndCapitalisedName(t *testing.T) {
+	t.Parallel()
+	r := New(t,
+		WithDLTemplate("/files/{prefix}/{lowerprefix}/{crate}/{version}/{sha256-checksum}.crate"),
+		WithCrates(Crate{Name: "Base", Version: "0.1.0"}, Crate{Name: "UpperCase", Version: "1.0.0", Deps: []Dep{{Name: "Base", Req: "0.1"}}}),
+	)
+	c := newCargo(t).withRegistry(r, "corp", r.Token())
+	c.writeProject(Project{Name: "consumer", Registry: "corp", Deps: map[string]string{"UpperCase": "1"}})
+	c.mustRun([]string{r.Token()}, "fetch")
+	var paths []string
+	for _, req := range r.Requests() {
+		if req.Class == ClassIndex || req.Class == ClassDownload {
+			paths = append(paths, req.Path)
+			if req.Status != 200 {
+				t.Errorf("%s", req)
+			}
+		}
+	}
+	got := strings.Join(paths, "\n")
+	for _, want := range []string{"/index/up/pe/uppercase", "/index/ba/se/base", "/files/Up/pe/up/pe/UpperCase/1.0.0/", "/files/Ba/se/ba/se/Base/0.1.0/"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no request to %s in:\n%s", want, got)
+		}
+	}
+}

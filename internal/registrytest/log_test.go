@@ -2,6 +2,8 @@ package registrytest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"os"
@@ -98,12 +100,24 @@ func TestTLS(t *testing.T) {
 // responses and leaves no goroutine behind.
 func TestCloseStopsHostileHandlers(t *testing.T) {
 	before := runtime.NumGoroutine()
-	for _, sw := range []Switch{EndlessBody, SlowHeaders, SlowBody} {
-		r, err := Start(WithSwitches(sw), WithSlowHeaders(time.Hour), WithTrickle(time.Hour))
+	for _, sw := range []Switch{EndlessBody, SlowHeaders, SlowBody, EndlessBody + "/h2", SlowBody + "/h2"} {
+		opts := []Option{WithSwitches(Switch(strings.TrimSuffix(string(sw), "/h2"))), WithSlowHeaders(time.Hour), WithTrickle(time.Hour)}
+		h2 := strings.HasSuffix(string(sw), "/h2")
+		if h2 {
+			opts = append(opts, WithTLS())
+		}
+		r, err := Start(opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		transport := &http.Transport{}
+		transport := &http.Transport{ForceAttemptHTTP2: true}
+		if h2 {
+			pem, _ := os.ReadFile(r.CAFile())
+			pool := x509.NewCertPool()
+			pool.AppendCertsFromPEM(pem)
+			transport.TLSClientConfig = &tls.Config{RootCAs: pool}
+		}
+		var proto string
 		started := make(chan struct{})
 		finished := make(chan struct{})
 		go func() {
@@ -112,6 +126,7 @@ func TestCloseStopsHostileHandlers(t *testing.T) {
 			close(started)
 			resp, err := transport.RoundTrip(req)
 			if err == nil {
+				proto = resp.Proto
 				buf := make([]byte, 1024)
 				for err == nil {
 					_, err = resp.Body.Read(buf)
@@ -138,6 +153,9 @@ func TestCloseStopsHostileHandlers(t *testing.T) {
 		case <-finished:
 		case <-time.After(5 * time.Second):
 			t.Fatalf("%s: the client still reads after Close", sw)
+		}
+		if h2 && proto != "HTTP/2.0" {
+			t.Errorf("%s: the response came over %q", sw, proto)
 		}
 		transport.CloseIdleConnections()
 	}

@@ -1,13 +1,3 @@
-// Package registrytest runs an in-process Cargo registry on 127.0.0.1 for
-// tests: a sparse index, .crate downloads, the web API and, optionally, a git
-// index through the real git http-backend, over http or https with a test
-// CA. Its authentication is configurable, every request is recorded (who
-// sent which credential, compared by keyed hash, never stored), and switches
-// make it misbehave the way real private registries do.
-//
-// The protocols follow the cargo book (reference/registry-index.html,
-// registry-web-api.html, registry-authentication.html); the real cargo is
-// the client its own tests run.
 package registrytest
 
 import (
