@@ -81,7 +81,7 @@ func (d *Document) refuseSpecial(op string, key []string) error {
 				Reason: fmt.Sprintf("%s is an array of tables ([[%s]])", formatKey(c.path), formatKey(c.path)),
 				Hint:   "edit its entries by hand"}
 		case nodeInline:
-			if c.kind == nodeInline && len(c.path) == len(key) && op == "delete" {
+			if len(c.path) == len(key) && op == "delete" {
 				return nil // deleting a whole inline table removes its line
 			}
 			return &RefusedError{Path: d.path, Line: c.line, Op: op, Key: formatKey(key),
