@@ -3,6 +3,7 @@ package tomledit
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"reflect"
@@ -175,7 +176,7 @@ func editAndCheck(t *testing.T, d *Document, op uint8, pick uint16, name, val st
 		t.Fatalf("output does not parse: %v\n%s", err, out)
 	}
 	checkEdits(t, d)
-	_ = d.Diff()
+	checkDiff(t, d)
 	after := decodeMap(t, out)
 	if op == 2 {
 		if _, ok := lookupMap(after, key); ok {
@@ -330,5 +331,63 @@ func removePath(m map[string]any, key []string) {
 		if cm, isMap := child.(map[string]any); i == len(key) || (isMap && len(cm) == 0) {
 			delete(pm, key[i-1])
 		}
+	}
+}
+
+// checkDiff applies the unified diff of d to the original lines and expects
+// the lines of Bytes(), so --dry-run shows exactly what will change.
+func checkDiff(t *testing.T, d *Document) {
+	t.Helper()
+	diff := d.Diff()
+	if diff == "" {
+		if d.Changed() {
+			t.Fatal("empty diff for a changed document")
+		}
+		return
+	}
+	lines := func(b []byte) []string {
+		var out []string
+		for _, l := range splitLines(b) {
+			out = append(out, strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r"))
+		}
+		return out
+	}
+	old, want := lines(d.Original()), lines(d.Bytes())
+	var got []string
+	next := 0 // index of the next original line to copy
+	for _, l := range strings.Split(strings.TrimSuffix(diff, "\n"), "\n")[2:] {
+		switch {
+		case strings.HasPrefix(l, "@@ "):
+			var oldLine, oldCount, newLine, newCount int
+			if _, err := fmt.Sscanf(l, "@@ -%d,%d +%d,%d @@", &oldLine, &oldCount, &newLine, &newCount); err != nil {
+				t.Fatalf("bad hunk header %q: %v", l, err)
+			}
+			upTo := oldLine - 1
+			if oldCount == 0 {
+				upTo = oldLine
+			}
+			if upTo < next || upTo > len(old) {
+				t.Fatalf("hunk %q out of order\n%s", l, diff)
+			}
+			got = append(got, old[next:upTo]...)
+			next = upTo
+			if len(got)+1 != newLine && newCount > 0 {
+				t.Fatalf("hunk %q: new side starts at line %d, want %d\n%s", l, newLine, len(got)+1, diff)
+			}
+		case strings.HasPrefix(l, "-"):
+			if next >= len(old) || old[next] != l[1:] {
+				t.Fatalf("diff removes %q, original has something else\n%s", l, diff)
+			}
+			next++
+		case strings.HasPrefix(l, "+"):
+			got = append(got, l[1:])
+		case l == `\ No newline at end of file`:
+		default:
+			t.Fatalf("unexpected diff line %q", l)
+		}
+	}
+	got = append(got, old[next:]...)
+	if !slices.Equal(got, want) {
+		t.Fatalf("diff does not turn the original into the result\n%s\ngot  %q\nwant %q", diff, got, want)
 	}
 }

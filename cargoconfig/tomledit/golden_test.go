@@ -81,6 +81,7 @@ func runGolden(t *testing.T, file string) {
 		t.Fatalf("output does not parse: %v", err)
 	}
 	checkEdits(t, d)
+	checkDiff(t, d)
 	got := untransform(t, out, inputs)
 
 	want := map[string][]byte{"after.toml": got, "errors.txt": errs.Bytes(), "diff.txt": []byte(d.Diff())}
