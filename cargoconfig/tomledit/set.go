@@ -135,6 +135,9 @@ func (d *Document) addKey(t *node, value Value, key []string) error {
 				anchor = e
 			}
 		}
+		if anchor == nil {
+			return fmt.Errorf("%s: set %s: %w: no line defines table %s", d.path, formatKey(key), errInternal, formatKey(t.path))
+		}
 		rel := strings.Join(anchor.rawKey[:len(t.path)-len(s.table.path)], ".") + "." + formatKey(missing)
 		return d.insertKeyLine(s, anchor, rel, value, key)
 	case nodeRoot, nodeHeader:

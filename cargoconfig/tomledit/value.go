@@ -9,8 +9,9 @@ import (
 // Kind is the TOML type of a Value.
 type Kind int
 
-// The kinds of value a Document can hold. Set writes only strings, booleans,
-// integers and arrays; the other kinds are read-only.
+// The kinds of value a Document can hold. Set writes strings, booleans,
+// integers and arrays of them, and floats and datetimes read by Get as they
+// were spelled; inline tables are read-only.
 const (
 	KindInvalid Kind = iota
 	KindString
@@ -184,7 +185,7 @@ func (v Value) render(style quoteStyle) (string, error) {
 			parts[n] = s
 		}
 		return "[" + strings.Join(parts, ", ") + "]", nil
-	case KindFloat, KindDatetime, KindInlineTable:
+	case KindFloat, KindDatetime:
 		if v.raw != "" {
 			return v.raw, nil
 		}

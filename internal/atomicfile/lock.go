@@ -41,7 +41,8 @@ func LockPath(path string) (string, error) {
 // read-modify-write of path. It waits until ctx is done or LockTimeout has
 // passed, whichever comes first, and then fails with an error naming the lock
 // file. The parent directory is created (0700) when missing. Call unlock when
-// done; it is safe to call more than once.
+// done; it is safe to call more than once. The lock is not reentrant: taking
+// it again before unlocking waits for the time-out.
 func Lock(ctx context.Context, path string) (unlock func() error, err error) {
 	lockPath, err := LockPath(path)
 	if err != nil {
