@@ -30,6 +30,12 @@ var fuzzSeeds = []string{
 	"[a.b.c]\nz = 9\n[a]\nx = 1\n",
 	"[x]\n# c1\n\n# c2\n[y]\nk = 1\n\n\n# trailing\n",
 	"k = \"a\\\"b\\\\c\\u00e9\\U0001F600\"\n[\"quoted key\".x]\n\"\" = 1\n",
+	"t = {\n  a = 1, # one\n  b.c = [\n    2,\n  ],\n}\n[u] # header only\n",
+	"[a]\r\nx = 1\r\n\r\n# about b\r\n[b]\r\ny = [[1, 2], ['x']]",
+	"[[p]]\nn = 1\n[q]\nm = 2\n[[p]]\nn = 3\n",
+	"\xef\xbb\xbf",
+	"# head\n\n\n[a.b]\n\n\n# mid\n\nk = 'v'\n\n\n# tail",
+	"a.\"b.c\".'d' = 1\na.\"b.c\".e = 2\n[x]\n  y.z = true\n  y.w = false # w\n\n[x.y.v]\nq = 1\n",
 }
 
 // FuzzEdit parses arbitrary files and makes one random edit with checkEdit.
@@ -82,7 +88,7 @@ func TestEditEverywhere(t *testing.T) {
 	for _, src := range inputs {
 		d, err := Parse("seed.toml", src)
 		if err != nil {
-			continue
+			t.Fatalf("seed %q does not parse: %v", src, err)
 		}
 		n := len(allPaths(d))
 		for op := uint8(0); op < 49; op++ {
