@@ -6,9 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cargo-auth/cargo-auth/internal/leakguard"
 )
 
 // realHome is HOME as the tests found it: cargo on PATH is a rustup proxy
@@ -44,6 +47,7 @@ type cargoRun struct {
 	cargoHome string
 	project   string
 	env       []string
+	stdin     string
 }
 
 func newCargo(t *testing.T) *cargoRun {
@@ -124,6 +128,7 @@ func (c *cargoRun) run(args ...string) (string, error) {
 		cmd.Dir = c.home
 	}
 	cmd.Env = c.env
+	cmd.Stdin = strings.NewReader(c.stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -152,13 +157,16 @@ func (c *cargoRun) mustFail(secrets []string, args ...string) string {
 	return out
 }
 
-// redactAll replaces every secret in text, so failure messages never carry
-// a token.
+// testTokenPattern matches any token with the leak guard's prefix.
+var testTokenPattern = regexp.MustCompile(regexp.QuoteMeta(leakguard.TokenPrefix) + `[A-Za-z0-9_\-]*`)
+
+// redactAll replaces every secret in text, and anything that looks like a
+// test token, so failure messages never carry a token.
 func redactAll(text string, secrets []string) string {
 	for _, s := range secrets {
 		if s != "" {
 			text = strings.ReplaceAll(text, s, "<redacted>")
 		}
 	}
-	return text
+	return testTokenPattern.ReplaceAllString(text, "<redacted>")
 }

@@ -351,3 +351,34 @@ func TestCargoFactPathTokenGitIndex(t *testing.T) {
 		t.Errorf("%d downloads, want 2:\n%s", n, FormatRequests(r.Requests()))
 	}
 }
+
+// `cargo login --registry X` with the token on stdin (cargo:token) asks for
+// config.json anonymously, gets the 401 and its login_url, never sends the
+// token anywhere, and saves it without validating it.
+func TestCargoFactLoginDoesNotValidate(t *testing.T) {
+	t.Parallel()
+	r := New(t, WithTLS())
+	c := newCargo(t).withRegistry(r, "corp", "")
+	c.stdin = "cgatest_not_a_valid_token\n"
+	c.mustRun([]string{r.Token(), "cgatest_not_a_valid_token"}, "login", "--registry", "corp")
+	reqs := r.Requests()
+	if len(reqs) != 1 || reqs[0].Class != ClassConfig || reqs[0].Credential.Present() || reqs[0].Status != 401 {
+		t.Errorf("cargo login's requests, want one anonymous config.json:\n%s", FormatRequests(reqs))
+	}
+	creds, err := os.ReadFile(filepath.Join(c.cargoHome, "credentials.toml"))
+	if err != nil || !strings.Contains(string(creds), "[registries.corp]") || !strings.Contains(string(creds), "cgatest_not_a_valid_token") {
+		t.Errorf("credentials.toml after cargo login does not hold the token (%v)", err)
+	}
+}
+
+// Like dl, an api on another origin gets the token: cargo checks neither.
+func TestCargoFactTokenFollowsAPIToAnotherOrigin(t *testing.T) {
+	t.Parallel()
+	r := New(t, WithTLS(), WithSwitches(APIOtherOrigin), WithCrates(privateCrates()...))
+	c := newCargo(t).withRegistry(r, "corp", r.Token())
+	c.mustRun([]string{r.Token()}, "search", "--registry", "corp", "app")
+	other := r.RequestsOn(ListenerOther)
+	if len(other) != 1 || other[0].Class != ClassAPI || !r.Carried(other[0], r.Token()) || other[0].Status != 200 {
+		t.Errorf("the other origin's requests, want one search with the token:\n%s", FormatRequests(r.Requests()))
+	}
+}

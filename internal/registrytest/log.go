@@ -113,7 +113,8 @@ func (r *Registry) Reset() {
 
 // Carried reports whether the request carried value anywhere a credential
 // travels: the whole Authorization header, the token inside a Bearer,
-// token or Basic header, a Basic user name, or a path segment.
+// token or Basic header, a Basic user name, a path segment or a query
+// value.
 func (r *Registry) Carried(req Request, value string) bool {
 	if value == "" {
 		return false

@@ -28,11 +28,19 @@ func TestRequestLog(t *testing.T) {
 	c.expect(sparse(r)+"config.json", "", 401)
 	c.expect(sparse(r)+"config.json", "Bearer "+tokens[1], 200)
 	c.expect(sparse(r)+"3/a/abc?x=1", "cgatest_unknown", 401)
+	c.expect(r.URL()+"/"+tokens[0]+"/index/config.json?t="+tokens[1], "", 404)
 
 	reqs := r.Requests()
-	if len(reqs) != 3 {
-		t.Fatalf("%d requests logged, want 3", len(reqs))
+	if len(reqs) != 4 {
+		t.Fatalf("%d requests logged, want 4", len(reqs))
 	}
+	if reqs[3].Path != "/<token#0>/index/config.json?t=<token#1>" {
+		t.Errorf("a token sent in the path is logged as %q", r.redact(reqs[3].Path))
+	}
+	if !r.Carried(reqs[3], tokens[0]) || !r.Carried(reqs[3], tokens[1]) {
+		t.Errorf("tokens in the URL do not count as carried")
+	}
+	reqs = reqs[:3]
 	want := []struct {
 		path   string
 		class  Class
@@ -55,7 +63,7 @@ func TestRequestLog(t *testing.T) {
 	if !r.Carried(reqs[2], "cgatest_unknown") {
 		t.Errorf("an unknown value cannot be compared")
 	}
-	if !r.SawToken(tokens[1]) || r.SawToken(tokens[0]) || r.SawToken("") {
+	if !r.SawToken(tokens[1]) || len(r.RequestsCarrying(tokens[0])) != 1 || r.SawToken("") {
 		t.Errorf("SawToken: second %t, first %t", r.SawToken(tokens[1]), r.SawToken(tokens[0]))
 	}
 	if n := len(r.RequestsTo(ClassIndex)); n != 1 {
@@ -68,8 +76,8 @@ func TestRequestLog(t *testing.T) {
 		}
 	}
 	mu.Lock()
-	if len(logged) != 3 {
-		t.Errorf("%d lines logged, want 3", len(logged))
+	if len(logged) != 4 {
+		t.Errorf("%d lines logged, want 4", len(logged))
 	}
 	mu.Unlock()
 	r.Reset()
@@ -118,13 +126,13 @@ func TestCloseStopsHostileHandlers(t *testing.T) {
 			transport.TLSClientConfig = &tls.Config{RootCAs: pool}
 		}
 		var proto string
-		started := make(chan struct{})
+		responded := make(chan struct{}) // headers arrived (or the request failed)
 		finished := make(chan struct{})
 		go func() {
 			defer close(finished)
 			req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, sparse(r)+"config.json", nil)
-			close(started)
 			resp, err := transport.RoundTrip(req)
+			close(responded)
 			if err == nil {
 				proto = resp.Proto
 				buf := make([]byte, 1024)
@@ -134,10 +142,19 @@ func TestCloseStopsHostileHandlers(t *testing.T) {
 				resp.Body.Close()
 			}
 		}()
-		<-started
-		deadline := time.Now().Add(5 * time.Second)
-		for len(r.Requests()) == 0 && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
+		// Close while the handler is busy: mid-body when headers come first,
+		// before the headers for slow-headers.
+		if sw == SlowHeaders {
+			deadline := time.Now().Add(5 * time.Second)
+			for len(r.Requests()) == 0 && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+		} else {
+			select {
+			case <-responded:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s: no response headers", sw)
+			}
 		}
 		closed := make(chan error)
 		go func() { closed <- r.Close() }()

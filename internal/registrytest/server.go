@@ -36,7 +36,35 @@ func (r *Registry) route(req *http.Request) route {
 		}
 	}
 	rt.class = r.classOf(rt.rest)
+	rt.logPath = r.redactTokens(rt.logPath)
 	return rt
+}
+
+// urlFingerprints covers every path segment and query value, so a token
+// that travels in a URL (a path token, or a leak) counts as carried.
+func (r *Registry) urlFingerprints(req *http.Request) [][32]byte {
+	var out [][32]byte
+	values := strings.Split(req.URL.Path, "/")
+	for _, vs := range req.URL.Query() {
+		values = append(values, vs...)
+	}
+	for _, v := range values {
+		if v != "" && len(out) < 64 {
+			out = append(out, r.fp.of(v))
+		}
+	}
+	return out
+}
+
+// redactTokens replaces the registry's tokens in text (a path sent to the
+// wrong place, a query parameter) so the log never holds them.
+func (r *Registry) redactTokens(text string) string {
+	for i, token := range r.cfg.tokens {
+		if token != "" {
+			text = strings.ReplaceAll(text, token, fmt.Sprintf("<token#%d>", i))
+		}
+	}
+	return text
 }
 
 func (r *Registry) classOf(path string) Class {
@@ -89,9 +117,7 @@ func (r *Registry) handler(listener string) http.Handler {
 			Signed:     rt.class == ClassDownload && r.validSignature(req),
 			carried:    r.fp.all(header),
 		}
-		if rt.pathToken != "" {
-			entry.carried = append(entry.carried, r.fp.of(rt.pathToken))
-		}
+		entry.carried = append(entry.carried, r.urlFingerprints(req)...)
 		r.log.add(entry)
 		sw := &statusWriter{ResponseWriter: w, onStatus: func(status int) {
 			r.log.setStatus(entry, status)
