@@ -36,11 +36,11 @@ func (c *Config) mergeConfigArgs(args []string) error {
 				return fmt.Errorf("failed to load --config include: %w", err)
 			}
 		}
-		if err := loaded.merge(v, true, nil); err != nil {
+		if err := loaded.merge(v, true, nil, &c.clashes); err != nil {
 			return fmt.Errorf("failed to merge --config argument `%s`: %w", arg, err)
 		}
 	}
-	return c.values.merge(loaded, true, nil)
+	return c.values.merge(loaded, true, nil, &c.clashes)
 }
 
 // parseConfigArg parses a --config KEY=VALUE argument with cargo's rules:

@@ -42,6 +42,7 @@ type Config struct {
 	files           []string
 	credentialsFile string
 	warnings        []Warning
+	clashes         []listClash
 }
 
 // Load reads cargo's configuration as cargo would for a command run in
@@ -64,7 +65,7 @@ func Load(opts LoadOptions) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("could not load Cargo configuration: %w", err)
 		}
-		if err := c.values.merge(v, false, nil); err != nil {
+		if err := c.values.merge(v, false, nil, &c.clashes); err != nil {
 			return nil, fmt.Errorf("could not load Cargo configuration: failed to merge configuration at `%s`: %w", path, err)
 		}
 	}
@@ -74,6 +75,7 @@ func Load(opts LoadOptions) (*Config, error) {
 	if err := c.loadCredentials(); err != nil {
 		return nil, err
 	}
+	c.warnClashes()
 	c.checkRegistries()
 	return c, nil
 }
@@ -162,13 +164,13 @@ func (c *Config) loadIncludes(v *value, seen map[string]bool, kind OriginKind) (
 		}
 		loaded, err := c.loadFile(abs, seen, kind)
 		if err == nil {
-			err = root.merge(loaded, true, nil)
+			err = root.merge(loaded, true, nil, &c.clashes)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("failed to load config include `%s` from `%s`: %w", inc.path, inc.def.cargoString(), err)
 		}
 	}
-	if err := root.merge(v, true, nil); err != nil {
+	if err := root.merge(v, true, nil, &c.clashes); err != nil {
 		return nil, err
 	}
 	return root, nil
@@ -253,7 +255,7 @@ func (c *Config) loadCredentials() error {
 		entry := v.table[k]
 		if base, ok := c.values.table[k]; ok {
 			merged := base.clone()
-			if err := merged.merge(entry, true, []string{k}); err != nil {
+			if err := merged.merge(entry, true, nil, nil); err != nil { // cargo starts this merge with an empty key path
 				return fmt.Errorf("merging %s into the configuration: %w", path, err)
 			}
 			entry = merged
@@ -282,3 +284,16 @@ func (c *Config) CredentialsFile() string { return c.credentialsFile }
 // with its origin: legacy files, tokens ignored by the provider list, aliases
 // that shadow built-in providers, registry names that collide.
 func (c *Config) Warnings() []Warning { return append([]Warning(nil), c.warnings...) }
+
+// warnClashes turns the array clashes met while merging into warnings: cargo
+// may concatenate those arrays instead of keeping one (see listClash).
+func (c *Config) warnClashes() {
+	for _, cl := range c.clashes {
+		c.warn(Warning{
+			Kind: WarnUnstableMerge,
+			Message: fmt.Sprintf("`%s` is an array in %s and in %s: cargo 1.95 sometimes joins the two arrays instead of using one (define it in one place, or as a string)",
+				displayKey(cl.key), cl.kept, cl.other),
+			Origin: cl.other,
+		})
+	}
+}

@@ -267,3 +267,16 @@ func (c *Config) collectProviderWarnings() {
 	}
 	_, _, _ = c.globalProviders(c.warn)
 }
+
+// Token is the token cargo's `cargo:token` provider would use for the
+// registry: the token of the settings cargo reads for it (see Providers for
+// how cargo names the registry), from CARGO_REGISTRIES_<NAME>_TOKEN,
+// credentials.toml or a configuration file, in that order. ok is false when
+// there is none.
+func (c *Config) Token(registryName string) (tok TokenSource, ok bool, err error) {
+	s, err := c.settingsFor(registryName, nil)
+	if err != nil || s == nil || s.token == nil {
+		return TokenSource{}, false, err
+	}
+	return TokenSource{Token: newSecret(s.token.Value), Origin: s.token.Origin}, true, nil
+}

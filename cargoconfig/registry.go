@@ -2,11 +2,11 @@ package cargoconfig
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"unicode"
 
-	"github.com/cargo-auth/cargo-auth/credentials"
 	"github.com/cargo-auth/cargo-auth/internal/redact"
 )
 
@@ -53,7 +53,7 @@ type Registry struct {
 // TokenSource is a configured token and where it is defined. The token
 // never prints its value.
 type TokenSource struct {
-	Token  credentials.Token
+	Token  Secret
 	Origin Origin
 }
 
@@ -181,15 +181,15 @@ func (c *Config) tokenSources(k configKey) []TokenSource {
 	var out []TokenSource
 	tk := k.push("token")
 	if v, ok := c.env[tk.env]; ok {
-		out = append(out, TokenSource{credentials.NewToken(v, credentials.SchemeRaw), c.envOrigin(tk.env)})
+		out = append(out, TokenSource{newSecret(v), c.envOrigin(tk.env)})
 	}
 	if c.creds != nil {
 		if v, _ := c.creds.lookup(tk.parts); v != nil && v.kind == kindString && v.def.Path == c.credentialsFile {
-			out = append(out, TokenSource{credentials.NewToken(v.str, credentials.SchemeRaw), v.def})
+			out = append(out, TokenSource{newSecret(v.str), v.def})
 		}
 	}
 	if v, _ := c.values.lookup(tk.parts); v != nil && v.kind == kindString {
-		out = append(out, TokenSource{credentials.NewToken(v.str, credentials.SchemeRaw), v.def})
+		out = append(out, TokenSource{newSecret(v.str), v.def})
 	}
 	return out
 }
@@ -238,7 +238,19 @@ func (c *Config) RegistryIndex(name string) (StringValue, error) {
 	if _, has := u.User.Password(); u.User != nil && has {
 		return StringValue{}, fmt.Errorf("invalid index URL for registry `%s` defined in %s: registry URLs may not contain passwords", name, idx.Origin)
 	}
+	if err := checkSparseSlash(u); err != nil {
+		return StringValue{}, err
+	}
 	return idx, nil
+}
+
+// checkSparseSlash is cargo's refusal of a sparse index URL without a
+// trailing slash.
+func checkSparseSlash(u *url.URL) error {
+	if strings.HasPrefix(u.Scheme, "sparse+") && !strings.HasSuffix(u.String(), "/") {
+		return fmt.Errorf("sparse registry url must end in a slash `/`: %s", redact.URL(u.String()))
+	}
+	return nil
 }
 
 // checkRegistryIndexNotSet is cargo's refusal of `registry.index`.

@@ -162,6 +162,14 @@ func (c *Config) Resolve(name string) ([]string, error) {
 			return nil, fmt.Errorf("could not find a configured source with the name `%s` when attempting to lookup `%s` (configuration in `%s`)", cur, orig, loc)
 		}
 		if s.ReplaceWith.Origin.Kind == OriginDefault {
+			if cur != orig && s.Registry.Origin.Kind != OriginDefault {
+				// Cargo loads the replacement, and only then checks its URL.
+				if u, err := parseURL(s.Registry.Value); err == nil {
+					if err := checkSparseSlash(u); err != nil {
+						return nil, err
+					}
+				}
+			}
 			return chain, nil
 		}
 		cur, loc = s.ReplaceWith.Value, s.ReplaceWith.Origin.String()

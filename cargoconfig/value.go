@@ -106,11 +106,14 @@ func isNonMergeable(path []string) bool {
 // files, merged from the deepest outwards) the existing value stays and
 // incoming list elements go first. A higher-priority origin always wins.
 // Lists and tables cannot be mixed with other kinds.
-func (v *value) merge(from *value, force bool, path []string) error {
+func (v *value) merge(from *value, force bool, path []string, notes *[]listClash) error {
 	higher := from.def.higher(v.def)
 	switch {
 	case v.kind == kindList && from.kind == kindList:
 		if isNonMergeable(path) {
+			if notes != nil && len(v.list) > 0 && len(from.list) > 0 {
+				*notes = append(*notes, listClash{key: append([]string{}, path...), kept: v.def, other: from.def})
+			}
 			if force || higher {
 				v.list = from.list
 			}
@@ -134,7 +137,7 @@ func (v *value) merge(from *value, force bool, path []string) error {
 				continue
 			}
 			sub := append(append([]string{}, path...), k)
-			if err := existing.merge(incoming, force, sub); err != nil {
+			if err := existing.merge(incoming, force, sub, notes); err != nil {
 				return fmt.Errorf("failed to merge key `%s` between %s and %s: %w",
 					k, existing.def.cargoString(), incoming.def.cargoString(), err)
 			}
@@ -148,6 +151,17 @@ func (v *value) merge(from *value, force bool, path []string) error {
 		}
 	}
 	return nil
+}
+
+// listClash records two array values meeting at a non-mergeable key.
+// Cargo 1.95 means to keep one of them, but its merge loses track of the key
+// path after the first key it merges in a table (it never pops the path), so
+// whether the arrays are replaced or concatenated depends on the iteration
+// order of a Rust HashMap, which changes from run to run. This package keeps
+// the intended result and warns.
+type listClash struct {
+	key         []string
+	kept, other Origin
 }
 
 // sortByPriority is cargo's stable sort of list elements by origin kind:

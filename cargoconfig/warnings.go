@@ -23,6 +23,9 @@ const (
 	// another name than the one configured (its index is also given by a
 	// CARGO_REGISTRIES_<NAME>_INDEX variable).
 	WarnRegistryRenamed
+	// WarnUnstableMerge: a credential-provider or credential-alias array is
+	// defined in two places; cargo 1.95 sometimes joins the arrays.
+	WarnUnstableMerge
 )
 
 // Warning is something cargo warns about, with the origin to fix.
