@@ -113,10 +113,10 @@ func directCargo(cargo string, env []string) string {
 
 // harness is what all trees of one run share.
 type harness struct {
-	cargo    string
-	port     string
-	baseEnv  []string
-	scratch  string
+	cargo   string
+	port    string
+	baseEnv []string
+	scratch string
 }
 
 func TestDifferentialAgainstCargo(t *testing.T) {
