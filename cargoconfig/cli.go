@@ -67,7 +67,7 @@ func parseConfigArg(arg string) (*value, error) {
 		return nil, fmt.Errorf("failed to parse value from --config argument `%s` as a dotted key expression: %v", arg, err)
 	}
 	switch {
-	case comment:
+	case comment || hasComment(arg):
 		return nil, fmt.Errorf("--config argument `%s` includes non-whitespace decoration", arg)
 	case kvs != 1:
 		return nil, notDotted
@@ -103,4 +103,23 @@ func parseConfigArg(arg string) (*value, error) {
 		return nil, fmt.Errorf("failed to convert --config argument `%s`: %v", arg, strings.TrimPrefix(err.Error(), ": "))
 	}
 	return v, nil
+}
+
+// hasComment reports a `#` outside TOML strings.
+func hasComment(s string) bool {
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case quote == '"' && ch == '\\':
+			i++
+		case quote != 0 && ch == quote:
+			quote = 0
+		case quote == 0 && (ch == '"' || ch == '\''):
+			quote = ch
+		case quote == 0 && ch == '#':
+			return true
+		}
+	}
+	return false
 }
