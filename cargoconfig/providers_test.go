@@ -65,8 +65,8 @@ myalias = ["/bin/aliased", "a b"]
 		// Variable words come after the files and before --config entries,
 		// so cargo tries --config first, then the variable, then files.
 		{name: "global env and cli", config: "[registry]\nglobal-credential-providers = [\"/bin/file\"]\n",
-			env:  []string{"CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS=/bin/e1 /bin/e2"},
-			args: []string{`registry.global-credential-providers=["/bin/cli"]`},
+			env:      []string{"CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS=/bin/e1 /bin/e2"},
+			args:     []string{`registry.global-credential-providers=["/bin/cli"]`},
 			registry: "corp", want: "/bin/cli | /bin/e2 | /bin/e1 | /bin/file"},
 		// The registry's variable beats its file value; --config beats both.
 		{name: "env provider", env: []string{"CARGO_REGISTRIES_OWN_CREDENTIAL_PROVIDER=/bin/env a"}, registry: "own", want: "/bin/env a"},
