@@ -5,23 +5,20 @@ package cargoconfig
 // against the real cargo and against this package.
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // pinCargo runs cargo in root/cwd with HOME root/home and the given extra
 // environment, returning its combined output.
 func pinCargo(t *testing.T, cargo, root, cwd string, env []string, args ...string) (string, bool) {
 	t.Helper()
-	rustupHome := os.Getenv("RUSTUP_HOME")
-	if rustupHome == "" {
-		if h, err := os.UserHomeDir(); err == nil {
-			rustupHome = filepath.Join(h, ".rustup")
-		}
-	}
+	rustupHome := rustupHomeDir()
 	cmd := exec.Command(cargo, args...)
 	cmd.Dir = filepath.Join(root, cwd)
 	if err := os.MkdirAll(cmd.Dir, 0o755); err != nil {
@@ -174,4 +171,44 @@ func TestPinNonMergeableArraysAreNondeterministic(t *testing.T) {
 	if p, _, _ := c.getPathAndArgs(keyOf("registries.y.credential-provider")); strings.Join(p.argv, ",") != "inner" {
 		t.Errorf("model keeps %v, want inner", p.argv)
 	}
+}
+
+// Cargo's replace-with loop check only looks for the source it started
+// from: a loop further down the chain (corp -> b -> c -> b) makes cargo spin
+// forever. The model reports it as an error instead.
+func TestPinReplaceWithLoopHangsCargo(t *testing.T) {
+	cargo := requireCargo(t)
+	root := pinTree(t, map[string]string{"w/.cargo/config.toml": `[registries.corp]
+index = "https://corp.example/index"
+[source.corp-src]
+registry = "https://corp.example/index"
+replace-with = "b"
+[source.b]
+registry = "https://b.example/"
+replace-with = "c"
+[source.c]
+registry = "https://c.example/"
+replace-with = "b"
+`})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cargo, "logout", "--registry", "corp")
+	cmd.Dir = filepath.Join(root, "w")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Join(root, "home"), "RUSTUP_HOME=" + rustupHomeDir()}
+	out, _ := cmd.CombinedOutput()
+	if ctx.Err() == nil {
+		t.Errorf("cargo returned instead of hanging; update Resolve's loop error to match:\n%s", out)
+	}
+	c := mustLoad(t, root, "w", nil)
+	if _, err := c.ReplacementOf("corp"); err == nil || !strings.Contains(err.Error(), "already in the chain") {
+		t.Errorf("model: %v", err)
+	}
+}
+
+func rustupHomeDir() string {
+	if h := os.Getenv("RUSTUP_HOME"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return filepath.Join(h, ".rustup")
 }
