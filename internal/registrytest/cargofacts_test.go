@@ -275,7 +275,6 @@ func TestCargoFactGitIndexBasicThroughSourceReplacement(t *testing.T) {
 	}{
 		{"libgit2-http", false, false, true},
 		{"libgit2-https-cainfo", false, true, false},
-		{"git-cli-http", true, false, true},
 		{"git-cli-https", true, true, true},
 	} {
 		withCLI := tc.withCLI
@@ -287,7 +286,6 @@ func TestCargoFactGitIndexBasicThroughSourceReplacement(t *testing.T) {
 			}
 			r := New(t, opts...)
 			c := gitProject(t, r, withCLI)
-			c.mustRun([]string{r.Token()}, "generate-lockfile")
 			c.mustRun([]string{r.Token()}, "fetch")
 			lock, err := os.ReadFile(filepath.Join(c.project, "Cargo.lock"))
 			if err != nil {

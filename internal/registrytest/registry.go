@@ -118,16 +118,18 @@ func Start(opts ...Option) (_ *Registry, err error) {
 	if cfg.loginURL == "" {
 		r.cfg.loginURL = r.bases[ListenerMain] + "/me"
 	}
-	if cfg.git {
-		if r.git, err = newGitIndex(r.dir); err != nil {
-			return nil, err
-		}
-		if err := r.syncGit("empty index"); err != nil {
+	for _, c := range cfg.crates {
+		if err := r.addCrate(c); err != nil {
 			return nil, err
 		}
 	}
-	for _, c := range cfg.crates {
-		if err := r.AddCrate(c); err != nil {
+	if cfg.git {
+		// One commit for everything given at start: git processes are
+		// the slowest part of starting a registry.
+		if r.git, err = newGitIndex(r.dir); err != nil {
+			return nil, err
+		}
+		if err := r.syncGit("initial index"); err != nil {
 			return nil, err
 		}
 	}

@@ -15,6 +15,13 @@ import (
 // had been published through the API. Dependencies must name crates of this
 // registry; add them first so that cargo can resolve them.
 func (r *Registry) AddCrate(c Crate) error {
+	if err := r.addCrate(c); err != nil {
+		return err
+	}
+	return r.syncGit("add " + c.Name + " " + c.Version)
+}
+
+func (r *Registry) addCrate(c Crate) error {
 	v, err := buildCrate(c, r.IndexURL())
 	if err != nil {
 		return err
@@ -23,7 +30,7 @@ func (r *Registry) AddCrate(c Crate) error {
 		return err
 	}
 	r.setDescription(c.Name, c.description())
-	return r.syncGit("add " + c.Name + " " + c.Version)
+	return nil
 }
 
 // addVersion stores a version unless its base version is already there.
