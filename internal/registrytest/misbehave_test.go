@@ -145,7 +145,7 @@ var switchCases = []switchCase{
 		}
 	}},
 	{sw: EndlessBody, check: func(t *testing.T, r *Registry, c *client) {
-		n := readAtMost(t, r, sparse(r)+"config.json", 8<<20, 10*time.Second)
+		n := readAtMost(t, r, sparse(r)+"config.json", 8<<20, 30*time.Second)
 		if n < 8<<20 {
 			t.Errorf("endless body ended after %d bytes", n)
 		}
