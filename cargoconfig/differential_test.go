@@ -23,8 +23,6 @@ package cargoconfig
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"math/rand"
@@ -34,8 +32,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,6 +73,9 @@ func diffSettings(t *testing.T) (seed int64, trees int) {
 // requireCargo finds cargo, failing in CI and skipping loudly elsewhere.
 func requireCargo(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the real cargo; skipped with -short")
+	}
 	path, err := exec.LookPath("cargo")
 	if err == nil {
 		err = exec.Command(path, "--version").Run()
@@ -120,9 +119,6 @@ type harness struct {
 }
 
 func TestDifferentialAgainstCargo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("differential test runs the real cargo; skipped with -short")
-	}
 	cargo := requireCargo(t)
 	seed, trees := diffSettings(t)
 	t.Logf("seed %d, %d trees (reproduce: CARGOCONFIG_SEED=%d CARGOCONFIG_TREES=%d)", seed, trees, seed, trees)
@@ -354,300 +350,4 @@ func withConfigArgs(args []string, rest ...string) []string {
 		out = append(out, "--config", a)
 	}
 	return append(out, rest...)
-}
-
-// cargoConfig asks cargo for its merged view of the files and --config
-// arguments, and the legacy-file warnings it prints on the way.
-func (h *harness) cargoConfig(cwd string, env, args []string) outcome {
-	env = append(append([]string{}, env...), "RUSTC_BOOTSTRAP=1")
-	stdout, stderr, ok := h.cargoCmd(cwd, env, append([]string{"-Zunstable-options", "config", "get", "--show-origin"}, withConfigArgs(args)...)...)
-	o := outcome{ok: ok, extra: stderr}
-	if !ok {
-		return o
-	}
-	for _, l := range strings.Split(stdout, "\n") {
-		if strings.HasPrefix(l, "# The following environment variables") {
-			break
-		}
-		if l != "" {
-			o.lines = append(o.lines, l)
-		}
-	}
-	o.lines = append(o.lines, legacyWarnings(stderr)...)
-	return o
-}
-
-var (
-	reDeprecated = regexp.MustCompile("warning: `([^`]*)` is deprecated in favor of")
-	reBoth       = regexp.MustCompile("warning: both `([^`]*)` and `[^`]*` exist")
-)
-
-func legacyWarnings(stderr string) []string {
-	var out []string
-	for _, m := range reDeprecated.FindAllStringSubmatch(stderr, -1) {
-		out = append(out, "warning: legacy "+m[1])
-	}
-	for _, m := range reBoth.FindAllStringSubmatch(stderr, -1) {
-		out = append(out, "warning: shadows "+m[1])
-	}
-	sort.Strings(out)
-	return dedupe(out)
-}
-
-func dedupe(xs []string) []string {
-	var out []string
-	for i, x := range xs {
-		if i == 0 || x != xs[i-1] {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-func modelLegacyWarnings(cfg *Config, includeCredentials bool) []string {
-	var out []string
-	for _, w := range cfg.Warnings() {
-		if !includeCredentials && w.Origin.Path == filepath.Join(cfg.CargoHome(), "credentials") {
-			continue
-		}
-		switch w.Kind {
-		case WarnLegacyFile:
-			out = append(out, "warning: legacy "+w.Origin.Path)
-		case WarnLegacyShadows:
-			out = append(out, "warning: shadows "+w.Origin.Path)
-		}
-	}
-	sort.Strings(out)
-	return dedupe(out)
-}
-
-func modelConfig(cfg *Config, loadErr error) outcome {
-	if loadErr != nil {
-		return outcome{ok: false, extra: loadErr.Error()}
-	}
-	o := outcome{ok: true, extra: cfg.showOrigin()}
-	for _, l := range strings.Split(cfg.showOrigin(), "\n") {
-		if l != "" {
-			o.lines = append(o.lines, l)
-		}
-	}
-	o.lines = append(o.lines, modelLegacyWarnings(cfg, false)...)
-	return o
-}
-
-var reCredential = regexp.MustCompile(`(?m)^\s+Credential (.*) (logout|get) (\S+)$`)
-
-// cargoChain runs cargo logout (or search) and reads the providers it asked
-// from its verbose output and from the scripts' log.
-func (h *harness) cargoChain(cwd string, env, args []string, q query, action, logPath string) outcome {
-	var cargoArgs []string
-	if q.kind == "logout" {
-		cargoArgs = withConfigArgs(args, "logout", "-v", "--registry", q.registry)
-	} else {
-		cargoArgs = withConfigArgs(args, "search", "-v", "--registry", q.registry, "somecrate")
-	}
-	_, stderr, ok := h.cargoCmd(cwd, env, cargoArgs...)
-	o := outcome{ok: ok, extra: stderr}
-	if strings.HasSuffix(stderr, "(cargo timed out)") {
-		return outcome{ok: false, lines: []string{"cargo hangs"}, extra: stderr}
-	}
-	if q.kind == "search" {
-		// search never succeeds against a registry that always says 401;
-		// what matters is whether cargo refused for lack of a provider.
-		o.ok = !strings.Contains(stderr, "authenticated registries require a credential-provider")
-	}
-	for _, m := range reCredential.FindAllStringSubmatch(stderr, -1) {
-		o.lines = append(o.lines, fmt.Sprintf("provider %s (%s %s)", m[1], m[2], m[3]))
-	}
-	logData, _ := os.ReadFile(logPath)
-	for _, l := range strings.Split(strings.TrimSpace(string(logData)), "\n") {
-		if l == "" {
-			continue
-		}
-		_, req, _ := strings.Cut(l, " :: ")
-		var msg struct {
-			Registry struct {
-				Name string `json:"name"`
-			} `json:"registry"`
-			Kind string   `json:"kind"`
-			Args []string `json:"args"`
-		}
-		_ = json.Unmarshal([]byte(req), &msg)
-		o.lines = append(o.lines, fmt.Sprintf("script %q %s registry=%s", msg.Args, msg.Kind, msg.Registry.Name))
-	}
-	o.lines = append(o.lines, warningSummary(stderr)...)
-	if q.kind == "logout" {
-		o.lines = append(o.lines, legacyWarnings(stderr)...)
-	}
-	return o
-}
-
-func warningSummary(stderr string) []string {
-	var out []string
-	if strings.Contains(stderr, "would shadow a built-in credential-provider") {
-		out = append(out, "warning: alias shadows built-in")
-	}
-	if strings.Contains(stderr, "that will be ignored because") {
-		out = append(out, "warning: token ignored")
-	}
-	return out
-}
-
-// modelChain predicts what cargoChain observes: the chain cut after the
-// first provider that ends cargo's search (a cargo:token that has a token,
-// a program that cannot be run), the scripts' log, and the warnings.
-func modelChain(cfg *Config, loadErr error, registry string, authRequired bool, action string, env []string) outcome {
-	fail := func(err error) outcome {
-		o := outcome{ok: false, extra: err.Error()}
-		if strings.Contains(err.Error(), "which is already in the chain") {
-			o.lines = []string{"cargo hangs"}
-		}
-		if authRequired {
-			o.ok = !errors.Is(err, ErrProviderRequired)
-		}
-		return o
-	}
-	if loadErr != nil {
-		return fail(loadErr)
-	}
-	if _, err := cfg.RegistryIndex(registry); err != nil {
-		return fail(err)
-	}
-	if _, err := cfg.ReplacementOf(registry); err != nil {
-		return fail(err)
-	}
-	var warnings []Warning
-	provs, err := cfg.providers(registry, authRequired, func(w Warning) { warnings = append(warnings, w) })
-	if err != nil {
-		return fail(err)
-	}
-	tok, hasToken, err := cfg.Token(registry)
-	if err != nil {
-		return fail(err)
-	}
-	_ = tok
-	o := outcome{}
-	var scripts []string
-	notFound, ended := false, false
-	for _, p := range provs {
-		o.lines = append(o.lines, fmt.Sprintf("provider %s (%s %s)", strings.Join(p.Argv, " "), action, registry))
-		if p.Builtin() {
-			switch p.Argv[0] {
-			case "cargo:token":
-				if hasToken {
-					o.ok, ended = true, true
-				} else {
-					notFound = true
-				}
-			case "cargo:wincred", "cargo:macos-keychain":
-			default:
-				ended = true
-			}
-		} else if !runnable(p.Argv[0], env) {
-			ended = true
-		} else {
-			notFound = true
-			args := p.Argv[1:]
-			if args == nil {
-				args = []string{}
-			}
-			scripts = append(scripts, fmt.Sprintf("script %q %s registry=%s", args, action, registry))
-		}
-		if ended {
-			break
-		}
-	}
-	if !ended {
-		o.ok = notFound
-	}
-	if authRequired {
-		o.ok = true
-	}
-	o.lines = append(o.lines, scripts...)
-	kinds := map[WarningKind]bool{}
-	for _, w := range warnings {
-		kinds[w.Kind] = true
-	}
-	if kinds[WarnAliasShadowsBuiltin] {
-		o.lines = append(o.lines, "warning: alias shadows built-in")
-	}
-	if kinds[WarnTokenIgnored] {
-		o.lines = append(o.lines, "warning: token ignored")
-	}
-	if !authRequired {
-		o.lines = append(o.lines, modelLegacyWarnings(cfg, true)...)
-	}
-	var detail strings.Builder
-	for _, p := range provs {
-		fmt.Fprintf(&detail, "%q from %s\n", p.Argv, p.Origin)
-	}
-	o.extra = detail.String()
-	return o
-}
-
-// runnable reports whether cargo can start the program: a path must be an
-// executable file, a bare name must be found on PATH.
-func runnable(program string, env []string) bool {
-	if strings.Contains(program, "/") {
-		info, err := os.Stat(program)
-		return err == nil && !info.IsDir() && info.Mode()&0o111 != 0
-	}
-	for _, kv := range env {
-		if path, ok := strings.CutPrefix(kv, "PATH="); ok {
-			for _, dir := range filepath.SplitList(path) {
-				if info, err := os.Stat(filepath.Join(dir, program)); err == nil && !info.IsDir() && info.Mode()&0o111 != 0 {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// shrink removes files, lines, variables and arguments one at a time while
-// the query still disagrees.
-func (h *harness) shrink(t *testing.T, tree *genTree, q query) *genTree {
-	fails := func(c *genTree) bool {
-		want, got, err := h.run(t, c, q)
-		return err == nil && !equalOutcome(want, got)
-	}
-	cur := tree.clone()
-	for changed := true; changed; {
-		changed = false
-		names := make([]string, 0, len(cur.files))
-		for n := range cur.files {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			c := cur.clone()
-			delete(c.files, n)
-			if fails(c) {
-				cur, changed = c, true
-				continue
-			}
-			for i := len(cur.files[n]) - 1; i >= 0; i-- {
-				c := cur.clone()
-				c.files[n] = append(c.files[n][:i:i], c.files[n][i+1:]...)
-				if fails(c) {
-					cur, changed = c, true
-				}
-			}
-		}
-		for i := len(cur.env) - 1; i >= 0; i-- {
-			c := cur.clone()
-			c.env = append(c.env[:i:i], c.env[i+1:]...)
-			if fails(c) {
-				cur, changed = c, true
-			}
-		}
-		for i := len(cur.args) - 1; i >= 0; i-- {
-			c := cur.clone()
-			c.args = append(c.args[:i:i], c.args[i+1:]...)
-			if fails(c) {
-				cur, changed = c, true
-			}
-		}
-	}
-	return cur
 }

@@ -96,9 +96,7 @@ func (c *Config) Registries() []*Registry {
 		}
 	}
 	for _, name := range c.envRegistryNames() {
-		if !names[name] {
-			names[name] = true
-		}
+		names[name] = true
 	}
 	sorted := make([]string, 0, len(names))
 	for n := range names {
