@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cargo-auth/cargo-auth/internal/redact"
@@ -29,6 +31,7 @@ type registryClient struct {
 	timeout   time.Duration
 	maxBody   int64
 	userAgent string
+	limiter   *rateLimiter
 }
 
 // clientOptions tune a registryClient; zero values take the defaults.
@@ -42,6 +45,13 @@ type clientOptions struct {
 	CAInfo string
 	// MaxRedirects bounds redirect chains (default 10).
 	MaxRedirects int
+	// RPS, when positive, spaces the start of requests so that no more than
+	// RPS begin per second (redirect hops are part of their request).
+	RPS float64
+	// MaxConnsPerHost keeps that many idle connections per host for reuse
+	// (default: the transport's), for callers that send requests in
+	// parallel.
+	MaxConnsPerHost int
 }
 
 const (
@@ -52,6 +62,14 @@ const (
 
 // errBodyTooLarge is returned when a response body exceeds the limit.
 var errBodyTooLarge = errors.New("response body too large")
+
+// errTimedOut is wrapped by the error of a request that ran out of time,
+// waiting for the headers or reading the body.
+var errTimedOut = errors.New("timed out")
+
+// errTooManyRedirects is wrapped by the error of a request whose redirect
+// chain exceeded MaxRedirects.
+var errTooManyRedirects = errors.New("too many redirects")
 
 func newRegistryClient(f *Factory, opts clientOptions) (*registryClient, error) {
 	if opts.Timeout <= 0 {
@@ -75,6 +93,7 @@ func newRegistryClient(f *Factory, opts clientOptions) (*registryClient, error) 
 		timeout:   opts.Timeout,
 		maxBody:   opts.MaxBody,
 		userAgent: "cargo-auth/" + f.Build.resolved().Version,
+		limiter:   newRateLimiter(opts.RPS),
 	}
 	c.client = &http.Client{
 		Transport: transport,
@@ -83,7 +102,7 @@ func newRegistryClient(f *Factory, opts clientOptions) (*registryClient, error) 
 				*rec = append(*rec, via[len(via)-1].URL)
 			}
 			if len(via) >= opts.MaxRedirects {
-				return fmt.Errorf("stopped after %d redirects", len(via))
+				return fmt.Errorf("stopped after %d redirects: %w", len(via), errTooManyRedirects)
 			}
 			if !sameOrigin(via[0].URL, req.URL) || (via[0].URL.Scheme == "https" && req.URL.Scheme != "https") {
 				req.Header.Del("Authorization")
@@ -109,6 +128,9 @@ func configureTransport(base http.RoundTripper, opts clientOptions) (http.RoundT
 	t.TLSHandshakeTimeout = 10 * time.Second
 	t.ResponseHeaderTimeout = opts.Timeout
 	t.MaxResponseHeaderBytes = 64 << 10
+	if opts.MaxConnsPerHost > 0 {
+		t.MaxIdleConnsPerHost = opts.MaxConnsPerHost
+	}
 	if opts.CAInfo != "" {
 		pem, err := os.ReadFile(opts.CAInfo)
 		if err != nil {
@@ -140,7 +162,17 @@ type response struct {
 	Latency time.Duration
 	// Redirects lists the URLs that answered with a redirect, in order.
 	Redirects []*url.URL
+	// Truncated reports that the body was longer than the request's limit
+	// and Body holds only its beginning (request.Truncate).
+	Truncated bool
+	// SHA256 and Size describe the whole body of a request.Hash request,
+	// whose Body holds only the first hashPrefix bytes.
+	SHA256 []byte
+	Size   int64
 }
+
+// hashPrefix is how much of a hashed body is kept in response.Body.
+const hashPrefix = 64 << 10
 
 // request describes one registry request.
 type request struct {
@@ -149,6 +181,15 @@ type request struct {
 	Authorization string
 	Body          []byte
 	Header        http.Header
+	// MaxBody overrides the client's body limit for this request.
+	MaxBody int64
+	// Truncate reads at most MaxBody bytes and stops there without an
+	// error, for callers that judge an answer by its status and beginning.
+	Truncate bool
+	// Hash streams the body through SHA-256 (up to MaxBody bytes, beyond
+	// which the request fails with errBodyTooLarge) instead of keeping it,
+	// so large downloads are checked in constant memory.
+	Hash bool
 }
 
 // do sends req and reads the answer. A token is never sent over plain http
@@ -165,6 +206,9 @@ func (c *registryClient) do(ctx context.Context, req request) (*response, error)
 		if err := credentialsAllowed(target); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.limiter.wait(ctx); err != nil {
+		return nil, cleanTransportError(req.URL, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -186,28 +230,65 @@ func (c *registryClient) do(ctx context.Context, req request) (*response, error)
 	var redirects []*url.URL
 	httpReq = httpReq.WithContext(withRedirectRecorder(ctx, &redirects))
 	start := time.Now()
+	if req.Hash {
+		// Hash the bytes as stored, not a transparently decompressed
+		// transfer encoding.
+		httpReq.Header.Set("Accept-Encoding", "identity")
+	}
 	resp, err := c.client.Do(httpReq)
 	if err != nil {
 		return nil, cleanTransportError(req.URL, err)
 	}
 	defer resp.Body.Close()
-	data, readErr := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	limit := c.maxBody
+	if req.MaxBody > 0 {
+		limit = req.MaxBody
+	}
 	out := &response{
 		URL:       resp.Request.URL,
 		Status:    resp.StatusCode,
 		Header:    resp.Header,
-		Body:      data,
-		Latency:   time.Since(start),
 		Redirects: redirects,
 	}
+	var readErr error
+	if req.Hash {
+		sum := sha256.New()
+		prefix := &prefixWriter{max: hashPrefix}
+		out.Size, readErr = io.Copy(io.MultiWriter(sum, prefix), io.LimitReader(resp.Body, limit+1))
+		out.Body, out.SHA256 = prefix.buf, sum.Sum(nil)
+	} else {
+		out.Body, readErr = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+		out.Size = int64(len(out.Body))
+	}
+	out.Latency = time.Since(start)
 	if readErr != nil {
 		return out, cleanTransportError(req.URL, readErr)
 	}
-	if int64(len(data)) > c.maxBody {
-		out.Body = data[:c.maxBody]
-		return out, fmt.Errorf("%s: %w (more than %d bytes)", redact.URL(req.URL), errBodyTooLarge, c.maxBody)
+	if out.Size > limit {
+		if int64(len(out.Body)) > limit {
+			out.Body = out.Body[:limit]
+		}
+		if req.Truncate && !req.Hash {
+			out.Truncated = true
+			return out, nil
+		}
+		out.SHA256 = nil
+		return out, fmt.Errorf("%s: %w (more than %d bytes)", redact.URL(req.URL), errBodyTooLarge, limit)
 	}
 	return out, nil
+}
+
+// prefixWriter keeps the first max bytes written to it.
+type prefixWriter struct {
+	buf []byte
+	max int
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	if room := p.max - len(p.buf); room > 0 {
+		p.buf = append(p.buf, b[:min(room, len(b))]...)
+	}
+	return len(b), nil
 }
 
 // get is do for a GET request.
@@ -225,18 +306,74 @@ func withRedirectRecorder(ctx context.Context, into *[]*url.URL) context.Context
 
 // cleanTransportError rewrites net/http's errors, which quote the full URL,
 // so that they carry only the redacted URL and the cause.
+//
+// The cause stays reachable through errors.Is and errors.As (errTimedOut,
+// errTooManyRedirects, *net.OpError, x509 errors) so callers can tell an
+// unreachable registry from a slow one, while the message is redacted.
 func cleanTransportError(rawURL string, err error) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
 		err = urlErr.Err
 	}
+	var timeout interface{ Timeout() bool }
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s: timed out", redact.URL(rawURL))
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &timeout) && timeout.Timeout():
+		return &transportError{msg: redact.URL(rawURL) + ": timed out", cause: errTimedOut}
 	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("%s: cancelled", redact.URL(rawURL))
+		return &transportError{msg: redact.URL(rawURL) + ": cancelled", cause: err}
 	}
-	return fmt.Errorf("%s: %s", redact.URL(rawURL), redact.Text(err.Error()))
+	return &transportError{msg: redact.URL(rawURL) + ": " + redact.Text(err.Error()), cause: err}
+}
+
+// transportError is a redacted message over the error that caused it.
+type transportError struct {
+	msg   string
+	cause error
+}
+
+func (e *transportError) Error() string { return e.msg }
+func (e *transportError) Unwrap() error { return e.cause }
+
+// rateLimiter spaces the start of requests evenly; a nil limiter never
+// waits.
+type rateLimiter struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time
+}
+
+func newRateLimiter(rps float64) *rateLimiter {
+	if rps <= 0 {
+		return nil
+	}
+	return &rateLimiter{interval: time.Duration(float64(time.Second) / rps)}
+}
+
+// wait blocks until the next request may start, or ctx ends.
+func (l *rateLimiter) wait(ctx context.Context) error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	now := time.Now()
+	at := l.next
+	if at.Before(now) {
+		at = now
+	}
+	l.next = at.Add(l.interval)
+	l.mu.Unlock()
+	delay := time.Until(at)
+	if delay <= 0 {
+		return nil
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // credentialsAllowed refuses to send a token in clear text: https only,
