@@ -241,7 +241,7 @@ func equalOutcome(a, b outcome) bool {
 func withoutWarnings(lines []string) []string {
 	var out []string
 	for _, l := range lines {
-		if !strings.HasPrefix(l, "warning:") {
+		if !strings.HasPrefix(l, "warning:") && !strings.HasPrefix(l, "note:") {
 			out = append(out, l)
 		}
 	}

@@ -286,3 +286,31 @@ func TestSecretNeverPrints(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLoad measures Load on a project with a home configuration,
+// credentials and an include: status and login call it on every run.
+func BenchmarkLoad(b *testing.B) {
+	root := b.TempDir()
+	files := map[string]string{
+		"home/.cargo/config.toml":      "[registries.corp]\nindex = \"sparse+https://corp.example/index/\"\n[registry]\nglobal-credential-providers = [\"cargo:token\"]\n",
+		"home/.cargo/credentials.toml": "[registries.corp]\ntoken = \"tok-1\"\n",
+		"p/.cargo/config.toml":         "include = [\"more.toml\"]\n[registries.alt]\nindex = \"https://alt.example/index\"\n",
+		"p/.cargo/more.toml":           "[source.crates-io]\nreplace-with = \"corp\"\n",
+	}
+	for rel, body := range files {
+		p := filepath.Join(root, rel)
+		_ = os.MkdirAll(filepath.Dir(p), 0o755)
+		_ = os.WriteFile(p, []byte(body), 0o644)
+	}
+	opts := LoadOptions{Cwd: filepath.Join(root, "p"), Home: filepath.Join(root, "home"), Environ: []string{"CARGO_REGISTRIES_CORP_TOKEN=x"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := Load(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Providers("corp", true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

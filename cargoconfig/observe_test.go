@@ -93,6 +93,8 @@ func modelConfig(cfg *Config, loadErr error) outcome {
 	return o
 }
 
+var reRenamed = regexp.MustCompile("note: name of alternative registry `[^`]*` set to `([^`]*)`")
+
 var reCredential = regexp.MustCompile(`(?m)^\s+Credential (.*) (logout|get) (\S+)$`)
 
 // cargoChain runs cargo logout (or search) and reads the providers it asked
@@ -147,6 +149,9 @@ func warningSummary(stderr string) []string {
 	}
 	if strings.Contains(stderr, "that will be ignored because") {
 		out = append(out, "warning: token ignored")
+	}
+	if m := reRenamed.FindStringSubmatch(stderr); m != nil {
+		out = append(out, "note: registry named "+m[1])
 	}
 	return out
 }
@@ -231,6 +236,14 @@ func modelChain(cfg *Config, loadErr error, registry string, authRequired bool, 
 	}
 	if kinds[WarnTokenIgnored] {
 		o.lines = append(o.lines, "warning: token ignored")
+	}
+	for _, w := range warnings {
+		if w.Kind == WarnRegistryRenamed {
+			if i := strings.LastIndex(w.Message, " set to `"); i >= 0 {
+				o.lines = append(o.lines, "note: registry named "+strings.TrimSuffix(w.Message[i+len(" set to `"):], "`"))
+				break
+			}
+		}
 	}
 	if !authRequired {
 		o.lines = append(o.lines, modelLegacyWarnings(cfg, true)...)
