@@ -41,7 +41,7 @@ func (d *Document) Delete(key ...string) error {
 				Reason: "it is inside an inline table", Hint: "edit the inline table by hand"}
 		}
 		section := n.kv.section
-		if err := d.apply("delete", key, []replace{d.kvRegion(n.kv)}, checkGone(key)); err != nil {
+		if err := d.apply("delete", key, d.finishRegions([]replace{d.kvRegion(n.kv)}), checkGone(key)); err != nil {
 			return err
 		}
 		return d.dropCreatedTable(section.table.path)
@@ -79,15 +79,9 @@ func (d *Document) dropCreatedTable(path []string) error {
 	return nil
 }
 
-// kvRegion returns the lines of a key-value. At the end of a file without a
-// final newline, the newline before it goes instead, so the file still ends
-// without one.
+// kvRegion returns the lines of a key-value.
 func (st *state) kvRegion(e *expr) replace {
-	start := e.lineStart
-	if e.lineEnd == len(st.src) && !st.endsWithNewline() {
-		start -= st.eolBefore(start)
-	}
-	return replace{start, e.lineEnd, ""}
+	return replace{e.lineStart, e.lineEnd, ""}
 }
 
 // sectionRegion returns the lines of a section with its comments and the
@@ -110,9 +104,6 @@ func (st *state) sectionRegion(s *section) replace {
 			}
 			start = prev
 		}
-		if !st.endsWithNewline() {
-			start -= st.eolBefore(start)
-		}
 	}
 	return replace{start, end, ""}
 }
@@ -134,6 +125,13 @@ func (st *state) tableRegions(path []string) []replace {
 		}
 		rs = append(rs, st.kvRegion(e))
 	}
+	return st.finishRegions(rs)
+}
+
+// finishRegions sorts and merges whole-line regions to delete. When the last
+// one reaches the end of a file without a final newline, the blank lines and
+// the newline before it go instead, so the file still ends without one.
+func (st *state) finishRegions(rs []replace) []replace {
 	slices.SortFunc(rs, func(a, b replace) int { return a.start - b.start })
 	var merged []replace
 	for _, r := range rs {
@@ -142,6 +140,25 @@ func (st *state) tableRegions(path []string) []replace {
 			continue
 		}
 		merged = append(merged, r)
+	}
+	if n := len(merged); n > 0 && merged[n-1].end == len(st.src) && !st.endsWithNewline() {
+		for {
+			n = len(merged)
+			last := &merged[n-1]
+			for last.start > st.bomLen {
+				prev := max(lineStartOf(st.src, last.start-1), st.bomLen)
+				if !isBlank(st.src, prev, last.start) {
+					break
+				}
+				last.start = prev
+			}
+			if n == 1 || last.start > merged[n-2].end {
+				last.start -= st.eolBefore(last.start)
+				break
+			}
+			merged[n-2].end = last.end
+			merged = merged[:n-1]
+		}
 	}
 	return merged
 }

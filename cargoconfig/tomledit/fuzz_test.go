@@ -183,6 +183,7 @@ func editAndCheck(t *testing.T, d *Document, op uint8, pick uint16, name, val st
 	}
 	checkEdits(t, d)
 	checkDiff(t, d)
+	checkFileStyle(t, src, out)
 	after := decodeMap(t, out)
 	if op == 2 {
 		if _, ok := lookupMap(after, key); ok {
@@ -200,6 +201,26 @@ func editAndCheck(t *testing.T, d *Document, op uint8, pick uint16, name, val st
 		t.Fatalf("other keys changed:\nbefore %v\nafter  %v\n%s", before, after, out)
 	}
 	return true
+}
+
+// checkFileStyle verifies that an edit kept the byte order mark, the final
+// newline (or its absence) and CRLF line endings.
+func checkFileStyle(t *testing.T, before, after []byte) {
+	t.Helper()
+	if bytes.HasPrefix(before, bom) != bytes.HasPrefix(after, bom) {
+		t.Fatalf("byte order mark added or lost:\n%q\n%q", before, after)
+	}
+	b, a := stripBOM(before), stripBOM(after)
+	if len(b) > 0 && len(a) > 0 && bytes.HasSuffix(b, []byte("\n")) != bytes.HasSuffix(a, []byte("\n")) {
+		t.Fatalf("final newline added or lost:\n%q\n%q", before, after)
+	}
+	lf, crlf := bytes.Count(b, []byte("\n")), bytes.Count(b, []byte("\r\n"))
+	switch {
+	case lf > 0 && lf == crlf && bytes.Count(a, []byte("\n")) != bytes.Count(a, []byte("\r\n")):
+		t.Fatalf("a CRLF file gained LF line endings:\n%q\n%q", before, after)
+	case crlf == 0 && bytes.Contains(a, []byte("\r\n")):
+		t.Fatalf("an LF file gained CRLF line endings:\n%q\n%q", before, after)
+	}
 }
 
 // withoutKeys removes from msg the key names it may rightly quote.
