@@ -216,10 +216,16 @@ func (g *generator) configBody(withTokens bool) []string {
 		if g.chance(0.05) {
 			lines = append(lines, `protocol = "sparse"`)
 		}
+		if g.chance(0.01) {
+			// Wrong types: cargo fails while naming registries.
+			lines = append(lines, g.pick("credential-provider = []", "token = 5"))
+		}
 	}
 	if g.chance(0.45) {
 		lines = append(lines, "[registry]")
-		if g.chance(0.8) {
+		if g.chance(0.02) {
+			lines = append(lines, `global-credential-providers = "cargo:token"`)
+		} else if g.chance(0.8) {
 			var entries []string
 			for n := g.r.Intn(4); n > 0; n-- {
 				entries = append(entries, fmt.Sprintf("%q", g.providerSpec(true)))
@@ -357,6 +363,11 @@ func generate(r *rand.Rand) *genTree {
 		for _, name := range genRegistries {
 			if g.chance(0.3) {
 				creds = append(creds, fmt.Sprintf("[registries.%s]", name), fmt.Sprintf("token = %q", g.token()))
+				if g.chance(0.1) {
+					// credentials.toml may hold any setting; it wins over
+					// the configuration files.
+					creds = append(creds, fmt.Sprintf("credential-provider = %q", g.providerSpec(true)))
+				}
 			}
 		}
 		if g.chance(0.15) {

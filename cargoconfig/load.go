@@ -43,6 +43,7 @@ type Config struct {
 	credentialsFile string
 	warnings        []Warning
 	clashes         []listClash
+	credsErr        error
 }
 
 // Load reads cargo's configuration as cargo would for a command run in
@@ -72,9 +73,9 @@ func Load(opts LoadOptions) (*Config, error) {
 	if err := c.mergeConfigArgs(opts.ConfigArgs); err != nil {
 		return nil, err
 	}
-	if err := c.loadCredentials(); err != nil {
-		return nil, err
-	}
+	// Cargo reads credentials only when a command needs a token, and
+	// fails that command (not `cargo config get`) when they are broken.
+	c.credsErr = c.loadCredentials()
 	c.warnClashes()
 	c.checkRegistries()
 	return c, nil
@@ -265,6 +266,18 @@ func (c *Config) loadCredentials() error {
 	c.creds = creds
 	return nil
 }
+
+// withoutCredentials is the view cargo has before it reads credentials.toml:
+// it resolves --registry names and [source] replacement before that.
+func (c *Config) withoutCredentials() *Config {
+	v := *c
+	v.creds = nil
+	return &v
+}
+
+// CredentialsError is the error cargo reports, in any command that needs a
+// token, when credentials.toml cannot be read or merged; nil when it can.
+func (c *Config) CredentialsError() error { return c.credsErr }
 
 // CargoHome is the CARGO_HOME cargo uses.
 func (c *Config) CargoHome() string { return c.cargoHome }

@@ -314,3 +314,22 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+func TestBrokenCredentialsFailOnlyTokenLookups(t *testing.T) {
+	// Like cargo, a broken credentials.toml does not stop the configuration
+	// from loading (`cargo config get` works); it fails what needs tokens.
+	root := writeFiles(t, map[string]string{
+		"home/.cargo/credentials.toml": "[registries.corp]\ncredential-provider = \"x\"\n",
+		"w/.cargo/config.toml":         "[registries.corp]\nindex = \"https://corp/\"\ncredential-provider = [\"y\"]\n",
+	})
+	c := mustLoad(t, root, "w", nil)
+	if c.CredentialsError() == nil {
+		t.Fatal("no credentials error")
+	}
+	if _, err := c.RegistryIndex("corp"); err != nil {
+		t.Errorf("RegistryIndex: %v", err)
+	}
+	if _, err := c.Providers("corp", false); err == nil || !strings.Contains(err.Error(), "expected array, but found string") {
+		t.Errorf("Providers: %v", err)
+	}
+}

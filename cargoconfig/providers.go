@@ -79,6 +79,9 @@ type registrySettings struct {
 // settingsFor finds the table cargo reads for a registry name, following
 // cargo's registry_credential_config_raw.
 func (c *Config) settingsFor(registryName string, warn func(Warning)) (*registrySettings, error) {
+	if c.credsErr != nil {
+		return nil, c.credsErr
+	}
 	if registryName == CratesIO {
 		if err := c.checkRegistryIndexNotSet(); err != nil {
 			return nil, err

@@ -213,6 +213,7 @@ func validateRegistryName(name string) error {
 // registry from the configuration or CARGO_REGISTRIES_<NAME>_INDEX, refused
 // when it carries a password.
 func (c *Config) RegistryIndex(name string) (StringValue, error) {
+	c = c.withoutCredentials()
 	if name == CratesIO {
 		if err := c.checkRegistryIndexNotSet(); err != nil {
 			return StringValue{}, err

@@ -47,6 +47,7 @@ func (s *Source) location() string {
 // excepted), branch/tag/rev need `git`, URLs must parse, and no two sources
 // may define the same location.
 func (c *Config) Sources() (map[string]*Source, error) {
+	c = c.withoutCredentials()
 	names, _, err := c.tableKeys(keyOf("source"))
 	if err != nil {
 		return nil, err
@@ -138,6 +139,7 @@ func (c *Config) source(name string) (*Source, error) {
 // that comes back to its start is an error. A loop that does not come back
 // to the start is reported too (cargo would follow it forever).
 func (c *Config) Resolve(name string) ([]string, error) {
+	c = c.withoutCredentials()
 	sources, err := c.Sources()
 	if err != nil {
 		return nil, err
@@ -197,6 +199,7 @@ func (c *Config) SourceNames() []string {
 // table whose `registry` is the registry's index (`crates-io` for
 // crates.io), or nil when no source names that index.
 func (c *Config) ReplacementOf(registryName string) ([]string, error) {
+	c = c.withoutCredentials()
 	sources, err := c.Sources()
 	if err != nil {
 		return nil, err
