@@ -312,7 +312,7 @@ func chunkKey(key, generation string, i int) string {
 
 // errPartsChanged means another process replaced a split value while it was
 // being read.
-var errPartsChanged = errors.New("the stored value changed while it was read; try again")
+var errPartsChanged = errors.New("the parts of a large item do not match it (changed while being read, or damaged); try again")
 
 func (s *keyringStore) readValue(key string) ([]byte, error) {
 	var err error
