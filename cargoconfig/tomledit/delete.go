@@ -15,6 +15,9 @@ import (
 // one blank line that separated it from its neighbours goes too. Comments
 // above the next header stay with that header.
 //
+// Deleting a key that Set added (with the table Set added for it) gives back
+// the file byte for byte, except in a file that begins with blank lines.
+//
 // Tables that were in the file stay, even when Delete empties them: their
 // header may carry meaning or comments. Only when Delete removes the last key
 // of a table whose [header] Set wrote through this Document does the header go
@@ -62,41 +65,44 @@ func checkGone(key []string) func(*Document) error {
 	}
 }
 
-// dropCreatedTable deletes the table at path when Set created its header and
-// it is now empty.
+// dropCreatedTable removes the [header] of the table at path when Set wrote
+// it and no key-value is left in its section. Tables defined elsewhere inside
+// it (its own [path.sub] headers) stay.
 func (d *Document) dropCreatedTable(path []string) error {
 	if len(path) == 0 || !d.created[formatKey(path)] {
 		return nil
 	}
 	n, depth := d.lookup(path)
-	if depth != len(path) || n.kind != nodeHeader || len(n.children) > 0 {
+	if depth != len(path) || n.kind != nodeHeader || n.section == nil || len(n.section.kvs) > 0 {
 		return nil
 	}
-	if err := d.apply("delete", path, d.tableRegions(path), checkGone(path)); err != nil {
+	if err := d.apply("delete", path, d.finishRegions([]replace{d.sectionRegion(n.section)}), nil); err != nil {
 		return err
 	}
 	delete(d.created, formatKey(path))
 	return nil
 }
 
-// kvRegion returns the lines of a key-value.
+// kvRegion returns the lines of a key-value, with the blank line after it
+// when it stands alone between blank lines (or at the top of the file).
 func (st *state) kvRegion(e *expr) replace {
-	return replace{e.lineStart, e.lineEnd, ""}
+	start, end := e.lineStart, e.lineEnd
+	alone := start == st.bomLen || isBlank(st.src, max(lineStartOf(st.src, start-1), st.bomLen), start)
+	if next := lineEndOf(st.src, end); alone && end < len(st.src) && isBlank(st.src, end, next) {
+		end = next
+	}
+	return replace{start, end, ""}
 }
 
 // sectionRegion returns the lines of a section with its comments and the
-// blank lines after it (or, at the end of the file, before it).
+// blank line after it (or, at the end of the file, the blank lines before
+// it).
 func (st *state) sectionRegion(s *section) replace {
 	src := st.src
 	start, end := st.blockStart(s.header), st.bodyEnd(s)
-	for end < len(src) {
-		next := lineEndOf(src, end)
-		if !isBlank(src, end, next) {
-			break
-		}
+	if next := lineEndOf(src, end); end < len(src) && isBlank(src, end, next) {
 		end = next
-	}
-	if end == len(src) {
+	} else if end == len(src) {
 		for start > st.bomLen {
 			prev := max(lineStartOf(src, start-1), st.bomLen)
 			if !isBlank(src, prev, start) {

@@ -1,7 +1,9 @@
 package tomledit
 
 import (
+	"bytes"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -94,4 +96,48 @@ func TestRandomDocuments(t *testing.T) {
 		t.Errorf("only %d valid documents and %d edits: the generator needs work", valid, edited)
 	}
 	t.Logf("%d valid documents, %d edited", valid, edited)
+}
+
+// TestSetThenDeleteRestoresTheFile checks that adding a new key (and the
+// table it may need) and deleting it again gives back the file byte for byte,
+// so login followed by logout leaves a config as it was. Files that begin
+// with blank lines are the documented exception.
+func TestSetThenDeleteRestoresTheFile(t *testing.T) {
+	inputs := goldenInputs(t)
+	for _, s := range fuzzSeeds {
+		inputs = append(inputs, []byte(s))
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 1000 {
+		inputs = append(inputs, randomDocument(r))
+	}
+	trips := 0
+	for _, src := range inputs {
+		if body := stripBOM(src); len(body) > 0 && (body[0] == '\n' || body[0] == '\r') {
+			continue
+		}
+		d, err := Parse("config.toml", src)
+		if err != nil {
+			continue
+		}
+		for _, p := range allPaths(d) {
+			for _, extra := range [][]string{{"new-key"}, {"new-table", "key"}} {
+				key := append(slices.Clone(p), extra...)
+				d, _ := Parse("config.toml", src)
+				if d.Set(String("v"), key...) != nil {
+					continue
+				}
+				if err := d.Delete(key...); err != nil {
+					t.Fatalf("Delete(%q) after Set: %v", key, err)
+				}
+				if !bytes.Equal(d.Bytes(), src) || d.Changed() {
+					t.Fatalf("Set then Delete of %q:\nbefore %q\nafter  %q", key, src, d.Bytes())
+				}
+				trips++
+			}
+		}
+	}
+	if trips < 1000 {
+		t.Errorf("only %d round trips", trips)
+	}
 }

@@ -21,7 +21,7 @@ import (
 //   - otherwise under a new [table] header, placed after the last section
 //     whose table shares the longest prefix with it (a new [registries.x]
 //     after the last [registries.*]), or at the end of the file, separated by
-//     one blank line.
+//     one blank line (none where the file puts none between its tables).
 //
 // New lines use the file's line ending and keep a missing final newline
 // missing. Set refuses (*RefusedError) a key inside an inline table or an
@@ -218,21 +218,20 @@ func (d *Document) insertTable(table []string, value Value, key []string) error 
 	if pos < 0 {
 		pos = d.bodyEnd(d.sections[len(d.sections)-1])
 	}
+	// One blank line separates the new table from its neighbours, unless the
+	// file puts none between the tables at that place.
+	glued := pos > d.bomLen && pos < len(d.src) && !isBlank(d.src, pos, lineEndOf(d.src, pos))
 	var b strings.Builder
 	if pos > d.bomLen {
 		if d.src[pos-1] != '\n' {
 			b.WriteString(d.eol)
 		}
-		b.WriteString(d.eol)
-	}
-	b.WriteString("[" + formatKey(table) + "]" + d.eol + formatKey(key[len(key)-1:]) + " = " + text)
-	switch {
-	case pos < len(d.src):
-		b.WriteString(d.eol)
-		if !isBlank(d.src, pos, lineEndOf(d.src, pos)) {
+		if !glued {
 			b.WriteString(d.eol)
 		}
-	case d.endsWithNewline() || len(d.src) == d.bomLen:
+	}
+	b.WriteString("[" + formatKey(table) + "]" + d.eol + formatKey(key[len(key)-1:]) + " = " + text)
+	if pos < len(d.src) || d.endsWithNewline() || len(d.src) == d.bomLen {
 		b.WriteString(d.eol)
 	}
 	if err := d.apply("set", key, []replace{{pos, pos, b.String()}}, checkSet(key, value)); err != nil {
