@@ -218,7 +218,11 @@ func (g *generator) configBody(withTokens bool) []string {
 		}
 		if g.chance(0.01) {
 			// Wrong types: cargo fails while naming registries.
-			lines = append(lines, g.pick("credential-provider = []", "token = 5"))
+			bad := "token = 5"
+			if array, ok := g.form("registries." + name + ".credential-provider"); array && ok && g.chance(0.5) {
+				bad = "credential-provider = []"
+			}
+			lines = append(lines, bad)
 		}
 	}
 	if g.chance(0.45) {
