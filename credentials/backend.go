@@ -50,7 +50,7 @@ func AllBackends() []string {
 func preferredBackends() []string {
 	switch runtime.GOOS {
 	case "linux":
-		return []string{BackendSecretService, BackendKWallet, BackendPass, BackendKeyctl, BackendFile}
+		return []string{BackendSecretService, BackendPass, BackendKeyctl, BackendFile}
 	case "darwin":
 		return []string{BackendKeychain, BackendPass, BackendFile}
 	case "windows":
@@ -153,10 +153,11 @@ func DefaultFileDir(getenv func(string) string) (string, error) {
 // Open opens the named backend, or when Options.Backend is "" the first
 // of this OS's backends that passes a cheap probe (a session bus with an
 // unlocked collection, an initialised password store, a usable kernel
-// keyring, a passphrase for the file): on Linux secret-service, kwallet,
-// pass, keyctl, file; on macOS keychain, pass, file; on Windows wincred,
-// file. A backend that cannot work here gives an error wrapping
-// ErrUnavailable whose text says why and what to do.
+// keyring, a passphrase for the file): on Linux secret-service, pass,
+// keyctl, file; on macOS keychain, pass, file; on Windows wincred, file.
+// KWallet is never picked (see openKWallet). A backend that cannot work
+// here gives an error wrapping ErrUnavailable whose text says why and what
+// to do.
 func Open(ctx context.Context, opts Options) (Store, error) {
 	opts = opts.withDefaults()
 	if opts.Backend != "" {
@@ -255,7 +256,7 @@ func Backends(ctx context.Context, opts Options) []BackendStatus {
 
 func probeBackend(ctx context.Context, name string, opts Options) BackendStatus {
 	status := BackendStatus{Name: name}
-	if !slices.Contains(preferredBackends(), name) {
+	if !slices.Contains(preferredBackends(), name) && name != BackendKWallet {
 		status.Reason = name + ": " + notOnThisOS(name)
 		return status
 	}

@@ -75,47 +75,17 @@ func newNativeStore(name string, ring keyring.Keyring, g *guard, limits itemLimi
 	return &keyringStore{backend: name, ring: ring, guard: g, limits: limits}
 }
 
-// The KWallet backend is reported, not used, where it cannot work: kwalletd
-// needs a display (without one it waits forever on an invisible first-run
-// wizard), and 99designs/keyring speaks only to kwalletd5.
+// KWallet is reported, never used: its own API opens dialogs (the
+// first-run wallet wizard, the wallet password, "allow cargo-auth to
+// access the wallet?"), which wait forever without a display and break the
+// rule that cargo-auth never prompts through a keyring, and
+// 99designs/keyring speaks only to kwalletd5. KWallet (Frameworks 5.97 and
+// later, and Plasma 6's ksecretd) also serves the Secret Service API, which
+// the secret-service backend uses without prompting.
 func openKWallet(ctx context.Context, opts Options) (Store, error) {
 	const name = BackendKWallet
 	if runtime.GOOS != "linux" {
 		return nil, unavailable(name, "only on Linux")
 	}
-	if opts.Getenv("DISPLAY") == "" && opts.Getenv("WAYLAND_DISPLAY") == "" {
-		return nil, unavailable(name, "kwalletd needs a desktop session (no DISPLAY or WAYLAND_DISPLAY); use --backend secret-service, keyctl or file")
-	}
-	addr, err := sessionBusAddress(opts.Getenv)
-	if err != nil {
-		return nil, unavailable(name, "%s; run inside a KDE session or use --backend file", err)
-	}
-	g := newGuard(name, opts.Timeout)
-	err = g.do(ctx, "probing", func(ctx context.Context) error {
-		conn, err := sessionBus(addr)
-		if err != nil {
-			return unavailable(name, "%s", err)
-		}
-		var has bool
-		if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, "org.kde.kwalletd5").Store(&has); err != nil || !has {
-			return unavailable(name, "kwalletd5 is not running on the session bus; use --backend secret-service or file")
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !libraryHas(keyring.KWalletBackend) {
-		return nil, unavailable(name, "the keyring library found no session bus when cargo-auth started")
-	}
-	ring, err := openLibrary(ctx, g, keyring.Config{
-		AllowedBackends: []keyring.BackendType{keyring.KWalletBackend},
-		ServiceName:     "kdewallet",
-		KWalletAppID:    "cargo-auth",
-		KWalletFolder:   opts.ServiceName,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &keyringStore{backend: name, ring: ring, guard: g, limits: itemLimits{maxKey: 4096}}, nil
+	return nil, unavailable(name, "not used directly, since its API opens dialogs; enable KWallet's Secret Service integration and use --backend secret-service")
 }

@@ -33,8 +33,12 @@ type Credential struct {
 	Updated time.Time
 }
 
-// Store keeps credentials, keyed by registry index URL. Implementations
-// must pass the contract suite in credentials/storetest.
+// Store keeps credentials, keyed by registry index URL. Index URLs are
+// compared in their canonical form (see Key), so every spelling of one
+// registry (host case, trailing slash, userinfo) names the same credential.
+// Errors never contain a token: ErrNotFound, ErrUnavailable and
+// ErrMalformedItem are matched with errors.Is. Implementations must pass
+// the contract suite in credentials/storetest.
 type Store interface {
 	// Get returns the credential stored for indexURL, or ErrNotFound.
 	Get(ctx context.Context, indexURL string) (Credential, error)
@@ -42,7 +46,8 @@ type Store interface {
 	Set(ctx context.Context, cred Credential) error
 	// Delete removes the credential for indexURL, or returns ErrNotFound.
 	Delete(ctx context.Context, indexURL string) error
-	// List returns the index URLs that have a credential, sorted.
+	// List returns the index URLs that have a credential, in their
+	// canonical form (Key), sorted.
 	List(ctx context.Context) ([]string, error)
 	// Backend names the backend, e.g. "keyctl" or "file".
 	Backend() string
