@@ -61,6 +61,7 @@ func TestHelperProcess(t *testing.T) {
 		// repeated, until killed.
 		size, _ := strconv.Atoi(arg(1))
 		start, _ := strconv.Atoi(arg(2))
+		fmt.Println("writing")
 		for gen := start; ; gen++ {
 			if err := WriteFile(arg(0), generation(gen, size), 0o600); err != nil {
 				fmt.Fprintln(os.Stderr, err)
