@@ -149,7 +149,7 @@ func TestOpenFallsBackWithoutBus(t *testing.T) {
 	if store.Backend() != credentials.BackendKeyctl {
 		t.Fatalf("Open without a bus or a password store picked %s, want keyctl", store.Backend())
 	}
-	for _, st := range credentials.Backends(ctx, credentials.Options{Getenv: getenv, FileDir: t.TempDir()}) {
+	for _, st := range credentials.Backends(ctx, credentials.Options{Getenv: getenv, ServiceName: uniqueName(t), FileDir: t.TempDir()}) {
 		if st.Name == credentials.BackendSecretService && !strings.Contains(st.Reason, "DBUS_SESSION_BUS_ADDRESS unset") {
 			t.Errorf("secret-service reason %q", st.Reason)
 		}
