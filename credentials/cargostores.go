@@ -233,6 +233,23 @@ func LibsecretTokens(ctx context.Context, opts Options) ([]Candidate, error) {
 	return found, err
 }
 
+// LibsecretToken finds cargo:libsecret's item for one registry. Its url
+// attribute is compared in canonical form (Key), so an item stored when
+// cargo's configuration spelt the URL differently (a trailing slash) is
+// found too. With no such item the error wraps ErrNotFound.
+func LibsecretToken(ctx context.Context, opts Options, indexURL string) (Candidate, error) {
+	found, err := LibsecretTokens(ctx, opts)
+	if err != nil {
+		return Candidate{}, err
+	}
+	for _, c := range found {
+		if MatchIndexURL(c.IndexURL, indexURL) {
+			return c, nil
+		}
+	}
+	return Candidate{}, fmt.Errorf("libsecret: %w for %s", ErrNotFound, redact.URL(indexURL))
+}
+
 func contains(paths []dbus.ObjectPath, p dbus.ObjectPath) bool {
 	for _, q := range paths {
 		if q == p {

@@ -212,6 +212,16 @@ func TestLibsecretItems(t *testing.T) {
 		t.Fatalf("item = registry %q, locked %v, where %q", item.Registry, item.Locked, item.Where())
 	}
 
+	// Found by another spelling of the URL, as cargo's configuration may
+	// now spell it.
+	byURL, err := credentials.LibsecretToken(ctx, credentials.Options{}, strings.TrimSuffix(indexURL, "/"))
+	if err != nil || byURL.Token.Reveal() != token {
+		t.Fatalf("LibsecretToken: %v", err)
+	}
+	if _, err := credentials.LibsecretToken(ctx, credentials.Options{}, "sparse+https://no-item.example/"); !errors.Is(err, credentials.ErrNotFound) {
+		t.Fatalf("LibsecretToken of a registry without an item: %v", err)
+	}
+
 	store := credentials.NewMemoryStore()
 	if err := credentials.Import(ctx, store, item, credentials.ImportOptions{}); err != nil {
 		t.Fatal(err)
