@@ -58,7 +58,12 @@ func openReal(t *testing.T, opts credentials.Options) credentials.Store {
 	if store.Backend() != opts.Backend {
 		t.Fatalf("Open(%s) opened %s", opts.Backend, store.Backend())
 	}
-	t.Cleanup(func() { empty(t, store) })
+	t.Cleanup(func() {
+		empty(t, store)
+		if opts.Backend == credentials.BackendKeyctl {
+			unlinkKeyctlKeyring(t, opts.ServiceName)
+		}
+	})
 	return store
 }
 

@@ -141,7 +141,9 @@ func TestFilePromptsOnlyWhenNeeded(t *testing.T) {
 	if prompts != 1 {
 		t.Fatalf("asked %d times, want once", prompts)
 	}
-	for _, st := range credentials.Backends(ctx, credentials.Options{ServiceName: uniqueName(t), FileDir: t.TempDir(), PassphrasePrompt: prompt}) {
+	probeName := uniqueName(t)
+	t.Cleanup(func() { unlinkKeyctlKeyring(t, probeName) })
+	for _, st := range credentials.Backends(ctx, credentials.Options{ServiceName: probeName, FileDir: t.TempDir(), PassphrasePrompt: prompt}) {
 		if st.Name == credentials.BackendFile && !st.Works {
 			t.Errorf("file backend with a prompt reported as not working: %s", st.Reason)
 		}

@@ -76,3 +76,16 @@ func readKeyring(id int) ([]int, error) {
 	}
 	return ids, nil
 }
+
+// unlinkKeyctlKeyring removes a test's named keyring from the user
+// keyring: emptied keyrings left behind count against the kernel's
+// per-user quota (200 keys for a non-root user by default).
+func unlinkKeyctlKeyring(t *testing.T, name string) {
+	id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "keyring", name, 0)
+	if err != nil {
+		return
+	}
+	if _, err := unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_USER_KEYRING, 0, 0); err != nil {
+		t.Logf("unlinking keyring %s: %v", name, err)
+	}
+}

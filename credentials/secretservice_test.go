@@ -112,6 +112,7 @@ func TestBackendsAndOpenWithKeyrings(t *testing.T) {
 	}
 	ctx := context.Background()
 	opts := credentials.Options{ServiceName: uniqueName(t), FileDir: t.TempDir(), FilePassphrase: "pw"}
+	t.Cleanup(func() { unlinkKeyctlKeyring(t, opts.ServiceName) })
 	works := map[string]bool{}
 	for _, st := range credentials.Backends(ctx, opts) {
 		works[st.Name] = st.Works
@@ -142,14 +143,18 @@ func TestOpenFallsBackWithoutBus(t *testing.T) {
 	}
 	getenv := envWithout("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "PASSWORD_STORE_DIR", "HOME", "DISPLAY", "WAYLAND_DISPLAY")
 	ctx := context.Background()
-	store, err := credentials.Open(ctx, credentials.Options{Getenv: getenv, ServiceName: uniqueName(t), FilePassphrase: "pw", FileDir: t.TempDir()})
+	name := uniqueName(t)
+	store, err := credentials.Open(ctx, credentials.Options{Getenv: getenv, ServiceName: name, FilePassphrase: "pw", FileDir: t.TempDir()})
 	if err != nil {
 		missing(t, credentials.BackendKeyctl, err.Error())
 	}
+	t.Cleanup(func() { unlinkKeyctlKeyring(t, name) })
 	if store.Backend() != credentials.BackendKeyctl {
 		t.Fatalf("Open without a bus or a password store picked %s, want keyctl", store.Backend())
 	}
-	for _, st := range credentials.Backends(ctx, credentials.Options{Getenv: getenv, ServiceName: uniqueName(t), FileDir: t.TempDir()}) {
+	probeName := uniqueName(t)
+	t.Cleanup(func() { unlinkKeyctlKeyring(t, probeName) })
+	for _, st := range credentials.Backends(ctx, credentials.Options{Getenv: getenv, ServiceName: probeName, FileDir: t.TempDir()}) {
 		if st.Name == credentials.BackendSecretService && !strings.Contains(st.Reason, "DBUS_SESSION_BUS_ADDRESS unset") {
 			t.Errorf("secret-service reason %q", st.Reason)
 		}
