@@ -147,3 +147,5 @@ func testCrates() registrytest.Option {
 }
 
 var _ = io.Discard
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -162,16 +162,16 @@ func gitEnv(t *testing.T, reg *registrytest.Registry) *verifyEnv {
 
 func TestVerifyGitIndex(t *testing.T) {
 	cases := map[registrytest.Switch]switchExpectation{
-		"":                             {},
-		registrytest.OpenGit:           {fail: []string{"git.smart.anonymous", "git.smart.bogus-token", "git.dumb.anonymous", "git.dumb.bogus-token"}},
-		registrytest.AnyToken:          {fail: append(slices.DeleteFunc(slices.Clone(bogusTokenChecks), func(id string) bool { return strings.HasPrefix(id, "config.") || strings.HasPrefix(id, "index.") }), "git.smart.bogus-token", "git.dumb.bogus-token")},
-		registrytest.OmitAuthRequired:  {fail: []string{"config.auth-required"}},
-		registrytest.NoChallenge:       {warn: []string{"git.challenge"}},
-		registrytest.Forbidden:         {fail: []string{"git.smart.anonymous"}},
-		registrytest.OpenDownloads:     {fail: []string{"download.anonymous", "download.bogus-token"}},
-		registrytest.DLOtherHost:       {fail: []string{"download.origin"}},
-		registrytest.Enumerate:         {fail: []string{"download.enumeration"}},
-		registrytest.EchoToken:         {fail: []string{"transport.token-echo"}},
+		"":                            {},
+		registrytest.OpenGit:          {fail: []string{"git.smart.anonymous", "git.smart.bogus-token", "git.dumb.anonymous", "git.dumb.bogus-token"}},
+		registrytest.AnyToken:         {fail: append(slices.DeleteFunc(slices.Clone(bogusTokenChecks), func(id string) bool { return strings.HasPrefix(id, "config.") || strings.HasPrefix(id, "index.") }), "git.smart.bogus-token", "git.dumb.bogus-token")},
+		registrytest.OmitAuthRequired: {fail: []string{"config.auth-required"}},
+		registrytest.NoChallenge:      {warn: []string{"git.challenge"}},
+		registrytest.Forbidden:        {fail: []string{"git.smart.anonymous"}},
+		registrytest.OpenDownloads:    {fail: []string{"download.anonymous", "download.bogus-token"}},
+		registrytest.DLOtherHost:      {fail: []string{"download.origin"}},
+		registrytest.Enumerate:        {fail: []string{"download.enumeration"}},
+		registrytest.EchoToken:        {fail: []string{"transport.token-echo"}},
 	}
 	for sw, want := range cases {
 		t.Run(string(sw), func(t *testing.T) {
