@@ -78,11 +78,10 @@ func tokenLine(t reportToken) string {
 	if t.Source == tokenNone {
 		return "none: only the anonymous and bogus-token checks ran"
 	}
-	line := fmt.Sprintf("from %s (%s), sent %s as cargo sends it", t.Origin, t.Source, formName(t.Form))
 	if t.SentAs != "" && t.SentAs != t.Form {
-		line = fmt.Sprintf("from %s (%s); refused %s as cargo sends it, so the audit sent it %s", t.Origin, t.Source, formName(t.Form), formName(t.SentAs))
+		return fmt.Sprintf("from %s (%s); refused in cargo's form (%s), so the audit sent it %s", t.Origin, t.Source, formName(t.Form), formName(t.SentAs))
 	}
-	return line
+	return fmt.Sprintf("from %s (%s), sent %s as cargo sends it", t.Origin, t.Source, formName(t.Form))
 }
 
 func formName(form string) string {
