@@ -135,21 +135,55 @@ func (d *discovery) page(ctx context.Context, total int) {
 	}
 }
 
-// narrow searches ever longer substrings, breadth first: every crate name
-// contains a one-character query, and a query with more results than a page
-// holds is extended by one character on either side, which covers every
-// name containing it but the query itself.
+// narrow searches ever longer substrings, breadth first. Every crate name
+// contains a one-character query; a query with more results than a page
+// holds is first extended to the right, which reaches every name that
+// contains it anywhere but at its end. Only if crates are still missing is
+// it extended to the left as well, which covers the rest.
 func (d *discovery) narrow(ctx context.Context, total int) {
-	level := make([]string, 0, len(searchAlphabet))
+	var roots []string
 	for _, c := range searchAlphabet {
-		level = append(level, string(c))
+		roots = append(roots, string(c))
 	}
-	for len(level) > 0 && d.done(total) == false {
-		var next []string
-		var mu sync.Mutex
+	var full []string
+	d.breadthFirst(ctx, total, roots, false, &full)
+	if !d.done(total) {
+		d.breadthFirst(ctx, total, full, true, nil)
+	}
+}
+
+// breadthFirst runs the queries of level and the extensions of those with
+// more results than a page, level by level, until discovery is done. The
+// extensions of the most selective queries (fewest results) go first, as
+// they find the most new names per query; discovery stops as soon as it has
+// them all. The queries that overflowed are appended to full.
+func (d *discovery) breadthFirst(ctx context.Context, total int, level []string, bothSides bool, full *[]string) {
+	type candidate struct {
+		query       string
+		parentTotal int
+	}
+	var mu sync.Mutex
+	for len(level) > 0 && !d.done(total) {
+		var next []candidate
 		var tasks []func(context.Context)
+		overflowed := func(q string, results int) {
+			mu.Lock()
+			defer mu.Unlock()
+			if full != nil {
+				*full = append(*full, q)
+			}
+			for _, c := range searchAlphabet {
+				next = append(next, candidate{q + string(c), results})
+				if bothSides {
+					next = append(next, candidate{string(c) + q, results})
+				}
+			}
+		}
 		for _, q := range level {
 			if d.asked[q] {
+				if bothSides {
+					overflowed(q, total) // asked in the first pass: extend it leftwards now
+				}
 				continue
 			}
 			d.asked[q] = true
@@ -158,13 +192,8 @@ func (d *discovery) narrow(ctx context.Context, total int) {
 					return
 				}
 				answer, ok := d.search(ctx, q, 1)
-				if !ok || answer.Meta.Total == nil || *answer.Meta.Total <= len(answer.Crates) {
-					return
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				for _, c := range searchAlphabet {
-					next = append(next, q+string(c), string(c)+q)
+				if ok && answer.Meta.Total != nil && *answer.Meta.Total > len(answer.Crates) {
+					overflowed(q, *answer.Meta.Total)
 				}
 			})
 		}
@@ -172,7 +201,11 @@ func (d *discovery) narrow(ctx context.Context, total int) {
 			tasks = tasks[:max(room, 0)]
 		}
 		d.a.parallel(ctx, tasks)
-		level = next
+		sort.SliceStable(next, func(i, j int) bool { return next[i].parentTotal < next[j].parentTotal })
+		level = make([]string, 0, len(next))
+		for _, c := range next {
+			level = append(level, c.query)
+		}
 	}
 }
 
