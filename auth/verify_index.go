@@ -184,8 +184,17 @@ func enumerationResult(id, url, servedCheck, noun string, existing, missing []sh
 	sort.SliceStable(details, func(i, j int) bool {
 		return strings.HasPrefix(details[i].Message, "existing") && !strings.HasPrefix(details[j].Message, "existing")
 	})
+	how := "differ"
+	described := map[string]bool{}
+	for _, d := range details {
+		_, desc, _ := strings.Cut(d.Message, ": ")
+		described[desc] = true
+	}
+	if len(described) == 1 {
+		how = "have the same status but different bodies"
+	}
 	return checkResult{ID: id, Status: statusFail, URL: url, Requests: n, Details: details,
-		Message: fmt.Sprintf("anonymous answers differ between existing and missing %ss, so anyone can tell which exist", noun)}
+		Message: fmt.Sprintf("anonymous answers for existing and missing %ss %s, so anyone can tell which exist", noun, how)}
 }
 
 // validIndexFile checks that an answer is the index file of name.

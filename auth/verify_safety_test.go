@@ -164,3 +164,20 @@ func TestVerifyUntrustedCertificateHints(t *testing.T) {
 		t.Errorf("stderr = %q, want %q", out.stderr, want)
 	}
 }
+
+// A token in the index URL (the Cloudsmith style) travels with every
+// request: transport.url-credentials fails and says the anonymous probes
+// carried it; the report never shows it.
+func TestVerifyTokenInIndexPath(t *testing.T) {
+	reg := registrytest.New(t, registrytest.WithTLS(), registrytest.WithPathToken(), testCrates())
+	env := newVerifyEnv(t, reg)
+	env.environ = append(env.environ, "CARGO_REGISTRIES_CORP_INDEX="+reg.PathTokenIndexURL(reg.Token()))
+	out := env.run(verifyOptions{Crates: namedCrates})
+	c := out.check(t, "transport.url-credentials")
+	if c.Status != statusFail || !contains(c.Message, "anonymous probes of this audit included") {
+		t.Errorf("transport.url-credentials = %+v", c)
+	}
+	if !contains(out.report.Registry.IndexURL, "/***/index/") {
+		t.Errorf("index_url = %q, want the path token redacted", out.report.Registry.IndexURL)
+	}
+}

@@ -121,19 +121,23 @@ func (a *audit) transportStatic() {
 		a.checks.add(checkResult{ID: "transport.index-https", Status: statusPass, URL: shown,
 			Message: indexSchemeMessage(base)})
 	}
-	var suspicious []string
-	if base.User != nil {
-		suspicious = append(suspicious, "a user name")
-	}
-	for _, seg := range strings.Split(base.Path, "/") {
-		if redact.LooksLikeToken(seg) {
-			suspicious = append(suspicious, "a path segment that looks like a token")
-			break
+	var found []string
+	if raw, err := url.Parse(strings.TrimPrefix(a.target.IndexURL, "sparse+")); err == nil {
+		if raw.User != nil {
+			if _, hasPassword := raw.User.Password(); hasPassword || redact.LooksLikeToken(raw.User.Username()) {
+				found = append(found, "credentials in its user info")
+			}
+		}
+		for _, seg := range strings.Split(raw.Path, "/") {
+			if redact.LooksLikeToken(seg) {
+				found = append(found, "a path segment that looks like a token")
+				break
+			}
 		}
 	}
-	if len(suspicious) > 0 {
-		a.checks.add(checkResult{ID: "transport.url-credentials", Status: statusWarn, URL: shown,
-			Message: "the index URL carries " + strings.Join(suspicious, " and ") + "; anonymous probes may not be anonymous"})
+	if len(found) > 0 {
+		a.checks.add(checkResult{ID: "transport.url-credentials", Status: statusFail, URL: shown, Requests: 0,
+			Message: "the index URL carries " + strings.Join(found, " and ") + ": every request carries it, the anonymous probes of this audit included, and cargo writes it into Cargo.lock"})
 	} else {
 		a.checks.add(checkResult{ID: "transport.url-credentials", Status: statusPass, URL: shown,
 			Message: "the index URL carries no credential"})
