@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"strings"
 )
 
@@ -218,10 +217,6 @@ func unreachableError(p probeResult, target verifyTarget) error {
 		return withHint(fmt.Errorf("registry %s: %v", target.Label(), p.err),
 			"trust the registry's CA with http.cainfo in cargo's configuration or CARGO_HTTP_CAINFO")
 	case errors.As(p.err, &dnsErr), errors.As(p.err, &opErr) && opErr.Op == "dial":
-		return fmt.Errorf("registry %s is unreachable: %v", target.Label(), p.err)
-	}
-	var urlErr *url.Error
-	if errors.As(p.err, &urlErr) {
 		return fmt.Errorf("registry %s is unreachable: %v", target.Label(), p.err)
 	}
 	return nil
