@@ -87,7 +87,7 @@ func newAudit(opts *verifyOptions, client *registryClient, target verifyTarget, 
 // run performs the audit and builds the report. It returns an error only
 // when the registry cannot be reached at all.
 func (a *audit) run(ctx context.Context) (*verifyReport, error) {
-	defer a.git.remove()
+	defer func() { a.git.remove() }() // a.git is set during the audit
 	a.transportStatic()
 	var err error
 	if a.target.Protocol == protocolGit {

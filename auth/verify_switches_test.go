@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -199,5 +200,23 @@ func TestVerifyGitIndex(t *testing.T) {
 				t.Log(out.stdout)
 			}
 		})
+	}
+}
+
+// The git index is fetched into a temporary directory that is gone after
+// the audit.
+func TestVerifyGitLeavesNoTemporaryFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	reg := registrytest.New(t, testCrates(), registrytest.WithGitIndex())
+	out := gitEnv(t, reg).withToken().run(verifyOptions{})
+	if out.report.Crates.Source != "git-index" {
+		t.Fatalf("the git index was not read: %+v", out.report.Crates)
+	}
+	entries, _ := os.ReadDir(tmp)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "cargo-auth-verify-") {
+			t.Errorf("left behind in TMPDIR: %s", e.Name())
+		}
 	}
 }
