@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/cargo-auth/cargo-auth/credentials"
 )
 
 // verifyOptions are everything `cargo auth verify` needs, parsed from flags
@@ -20,9 +22,11 @@ type verifyOptions struct {
 	ConfigArgs []string
 	Backend    string
 
-	// TokenStdin reads the token from the first line of stdin; Scheme says
-	// how to send it when it is not a full header value ("" for raw).
+	// TokenStdin reads the token from the first line of stdin, TokenFile
+	// from the first line of a file; Scheme says how to send it when it is
+	// not a full header value ("" for raw).
 	TokenStdin bool
+	TokenFile  string
 	Scheme     string
 
 	// Crates are NAME[@VERSION] known to exist; CratesFrom a Cargo.lock.
@@ -70,12 +74,13 @@ func newVerifyCommand(f *Factory, runF func(context.Context, *verifyOptions) err
 			"the git transport are each probed without a credential, with a bogus token and with\n" +
 			"the real token sent exactly as cargo sends it. Mutating endpoints are probed only with\n" +
 			"crates that do not exist and invalid bodies: the registry is never changed.\n\n" +
-			"The token comes from --token-stdin, else cargo-auth's store, else cargo's configuration\n" +
+			"The token comes from --token-stdin or --token-file, else cargo-auth's store, else cargo's configuration\n" +
 			"(CARGO_REGISTRIES_<NAME>_TOKEN, credentials.toml); without one only the anonymous and\n" +
 			"bogus-token checks run. Exit status: 0 no check failed, 3 a check failed, 1 error,\n" +
 			"2 usage. Every check is described in docs/verify.md.",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "token-stdin", Usage: "read the token from the first line of stdin"},
+			&cli.BoolFlag{Name: "token-stdin", Usage: "read the token from the first line of stdin (typed without echo on a terminal)"},
+			&cli.StringFlag{Name: "token-file", Usage: "read the token from the first line of `FILE`"},
 			&cli.StringFlag{Name: "scheme", Usage: "send a stdin token as `raw|bearer|basic` (basic takes USER:SECRET; a full header value like \"Bearer ...\" is sent as is)"},
 			&cli.StringSliceFlag{Name: "crate", Usage: "a crate known to exist (repeatable): `NAME[@VERSION]`"},
 			&cli.StringFlag{Name: "crates-from", Usage: "take the crates of this registry from a Cargo.lock `FILE`"},
@@ -98,6 +103,7 @@ func newVerifyCommand(f *Factory, runF func(context.Context, *verifyOptions) err
 				ConfigArgs:    c.StringSlice("config"),
 				Backend:       c.String("backend"),
 				TokenStdin:    c.Bool("token-stdin"),
+				TokenFile:     c.String("token-file"),
 				Scheme:        c.String("scheme"),
 				Crates:        c.StringSlice("crate"),
 				CratesFrom:    c.String("crates-from"),
@@ -140,8 +146,14 @@ func (o *verifyOptions) validate() error {
 	if o.RPS < 0 {
 		return usageErrorf("--rps must not be negative")
 	}
-	if o.Scheme != "" && !o.TokenStdin {
-		return usageErrorf("--scheme applies to a token read with --token-stdin")
+	if o.TokenStdin && o.TokenFile != "" {
+		return usageErrorf("--token-stdin and --token-file cannot be combined")
+	}
+	if o.Scheme != "" && !o.TokenStdin && o.TokenFile == "" {
+		return usageErrorf("--scheme applies to a token read with --token-stdin or --token-file")
+	}
+	if _, err := credentials.ParseScheme(o.Scheme); err != nil {
+		return usageErrorf("--scheme: %v", err)
 	}
 	if len(o.Crates) > 0 && o.CratesFrom != "" {
 		return usageErrorf("--crate and --crates-from cannot be combined")

@@ -76,6 +76,8 @@ func TestVerifyUsageErrors(t *testing.T) {
 		"unknown format":       {"--format", "xml"},
 		"no jobs":              {"--jobs", "0"},
 		"scheme without stdin": {"--scheme", "bearer"},
+		"unknown scheme":       {"--token-stdin", "--scheme", "digest"},
+		"stdin and file":       {"--token-stdin", "--token-file", "t"},
 		"bad crate":            {"--crate", "9lives"},
 		"bad version":          {"--crate", "base@latest"},
 		"crate and lockfile":   {"--crate", "base", "--crates-from", "Cargo.lock"},
@@ -142,6 +144,18 @@ func TestVerifyTokenSources(t *testing.T) {
 		}
 		if out.code != 0 {
 			t.Errorf("exit %d:\n%s", out.code, out.stdout)
+		}
+	})
+	t.Run("token file", func(t *testing.T) {
+		env := newVerifyEnv(t, reg)
+		path := filepath.Join(env.dir, "token")
+		writeFile(t, path, "Bearer "+reg.Token()+"\n")
+		out := env.run(verifyOptions{Crates: crates, TokenFile: path})
+		if tok := out.report.Token; tok.Source != tokenFromFile || tok.Form != "bearer" || !strings.Contains(tok.Origin, path) {
+			t.Errorf("token = %+v, want the file, as Bearer", tok)
+		}
+		if out.report.Token.SentAs != "raw" {
+			t.Errorf("the registry takes raw tokens; sent as %q", out.report.Token.SentAs)
 		}
 	})
 	t.Run("empty stdin is an error", func(t *testing.T) {

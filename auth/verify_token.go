@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/cargo-auth/cargo-auth/cargoconfig"
 	"github.com/cargo-auth/cargo-auth/credentials"
@@ -19,6 +22,7 @@ import (
 // Where an audit's token came from (the JSON report's token.source).
 const (
 	tokenFromStdin  = "stdin"
+	tokenFromFile   = "file"
 	tokenFromStore  = "store"
 	tokenFromConfig = "cargo-config"
 	tokenNone       = "none"
@@ -97,7 +101,19 @@ func (t *verifyToken) gitHeader() string {
 func loadVerifyToken(ctx context.Context, opts *verifyOptions, cfg *cargoconfig.Config, target verifyTarget) (*verifyToken, error) {
 	f := opts.Factory
 	if opts.TokenStdin {
-		return readStdinToken(f.Stdin, opts.Scheme)
+		return readStdinToken(f, opts.Scheme)
+	}
+	if opts.TokenFile != "" {
+		file, err := os.Open(opts.TokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("--token-file: %w", err)
+		}
+		defer file.Close()
+		tok, err := readTokenLine(file, opts.Scheme, "--token-file")
+		if tok != nil {
+			tok.Source, tok.Origin = tokenFromFile, "the first line of "+opts.TokenFile
+		}
+		return tok, err
 	}
 	if tok := storeToken(ctx, opts, target); tok != nil {
 		return tok, nil
@@ -121,26 +137,46 @@ func loadVerifyToken(ctx context.Context, opts *verifyOptions, cfg *cargoconfig.
 	return nil, nil
 }
 
-// readStdinToken reads the first line of stdin. A value that already is a
-// header ("Bearer ...", "Basic ...") is sent as is; otherwise scheme says
-// how: raw, bearer, or basic (with USER:SECRET, or SECRET under the user
-// name "PAT" as Azure Artifacts expects).
-func readStdinToken(stdin io.Reader, schemeName string) (*verifyToken, error) {
-	if stdin == nil {
+// readStdinToken reads the token from stdin: the first line of a pipe or
+// file, or a line typed without echo when stdin is a terminal (the prompt
+// goes to stderr).
+func readStdinToken(f *Factory, schemeName string) (*verifyToken, error) {
+	if f.Stdin == nil {
 		return nil, errors.New("--token-stdin: no standard input")
 	}
-	line, err := bufio.NewReader(io.LimitReader(stdin, 64<<10)).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return nil, fmt.Errorf("--token-stdin: reading the token: %w", err)
+	in := f.Stdin
+	if file, ok := f.Stdin.(*os.File); ok && isTerminal(file) {
+		fmt.Fprint(f.Stderr, "token: ")
+		line, err := term.ReadPassword(int(file.Fd()))
+		fmt.Fprintln(f.Stderr)
+		if err != nil {
+			return nil, fmt.Errorf("--token-stdin: reading the token: %w", err)
+		}
+		in = strings.NewReader(string(line))
 	}
-	line = strings.TrimRight(line, "\r\n")
+	tok, err := readTokenLine(in, schemeName, "--token-stdin")
+	if tok != nil {
+		tok.Source, tok.Origin = tokenFromStdin, "the first line of stdin"
+	}
+	return tok, err
+}
+
+// readTokenLine reads a token from the first line of r. A value that
+// already is a header ("Bearer ...", "Basic ...") is sent as is; otherwise
+// scheme says how: raw, bearer, or basic (with USER:SECRET, or SECRET under
+// the user name "PAT" as Azure Artifacts expects).
+func readTokenLine(r io.Reader, schemeName, flag string) (*verifyToken, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, 64<<10)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("%s: reading the token: %w", flag, err)
+	}
 	value := strings.TrimSpace(line)
 	if value == "" {
-		return nil, withHint(errors.New("--token-stdin: the first line of stdin is empty"),
-			"pipe the token in: cargo auth verify corp --token-stdin < token-file")
+		return nil, withHint(fmt.Errorf("%s: the first line is empty", flag),
+			"give the token on the first line: cargo auth verify corp --token-stdin < token-file")
 	}
 	redact.Register(value)
-	tok := &verifyToken{Source: tokenFromStdin, Origin: "the first line of stdin"}
+	tok := &verifyToken{}
 	if form := headerForm(value); form != "raw" {
 		tok.token = credentials.ParseAuthorization(value)
 		tok.header = value
