@@ -220,3 +220,38 @@ func TestVerifyGitLeavesNoTemporaryFiles(t *testing.T) {
 		}
 	}
 }
+
+// An origin trusted with --trust-origin is treated like the index's own:
+// dl and api there pass, and the token checks run against it.
+func TestVerifyTrustOrigin(t *testing.T) {
+	reg := registrytest.New(t, registrytest.WithTLS(), testCrates(),
+		registrytest.WithSwitches(registrytest.DLOtherHost, registrytest.APIOtherOrigin))
+	other := reg.OriginURL(registrytest.ListenerOther)
+	out := newVerifyEnv(t, reg).withToken().run(verifyOptions{TrustOrigins: []string{other}})
+	assertIDs(t, "failing", out.with(statusFail), nil)
+	assertIDs(t, "skipped", out.with(statusSkip), nil)
+	if c := out.check(t, "download.origin"); !strings.Contains(c.Message, "trusted with --trust-origin") {
+		t.Errorf("download.origin = %q", c.Message)
+	}
+	if !reg.SawToken(reg.Token()) {
+		t.Fatal("the registry never saw the token")
+	}
+	for _, req := range reg.RequestsOn(registrytest.ListenerOther) {
+		if req.Class == registrytest.ClassDownload && req.Credential.Known() {
+			return
+		}
+	}
+	t.Error("no download on the trusted origin carried the token")
+}
+
+// Without --trust-origin, the token never goes to another origin.
+func TestVerifyTokenStaysOnTheIndexOrigin(t *testing.T) {
+	reg := registrytest.New(t, registrytest.WithTLS(), testCrates(),
+		registrytest.WithSwitches(registrytest.DLOtherHost, registrytest.APIOtherOrigin, registrytest.DLRedirectOffOrigin))
+	newVerifyEnv(t, reg).withToken().run(verifyOptions{Crates: namedCrates})
+	for _, req := range reg.RequestsOn(registrytest.ListenerOther) {
+		if reg.Carried(req, reg.Token()) {
+			t.Errorf("the token went to another origin: %s", req)
+		}
+	}
+}
