@@ -8,10 +8,12 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 
 	"github.com/cargo-auth/cargo-auth/auth"
+	"github.com/cargo-auth/cargo-auth/credentials"
 )
 
 // Set by the release build through -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
@@ -29,5 +31,11 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	f := auth.NewSystemFactory(stdin, stdout, stderr)
 	f.Build = auth.BuildInfo{Version: version, Commit: commit, Date: date}
+	f.Store = func(ctx context.Context, backend string) (credentials.Store, error) {
+		return credentials.Open(ctx, auth.StoreOptions(f, backend))
+	}
+	f.Backends = func(ctx context.Context) []credentials.BackendStatus {
+		return credentials.Backends(ctx, auth.StoreOptions(f, ""))
+	}
 	return auth.Main(args, f)
 }

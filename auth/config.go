@@ -18,7 +18,7 @@ import (
 func configFlag() cli.Flag {
 	return &cli.StringSliceFlag{
 		Name:  "config",
-		Usage: "add a configuration layer like cargo's `--config KEY=VALUE` or `--config FILE` (repeatable)",
+		Usage: "add a configuration layer like cargo's --config `KEY=VALUE|FILE` (repeatable)",
 	}
 }
 
@@ -26,7 +26,7 @@ func configFlag() cli.Flag {
 func backendFlag() cli.Flag {
 	return &cli.StringFlag{
 		Name:    "backend",
-		Usage:   "keyring backend to use (see `cargo auth backends`); default: the best that works here",
+		Usage:   "keyring `BACKEND` to use (see cargo auth backends); default: the best that works here",
 		EnvVars: []string{"CARGO_AUTH_BACKEND"},
 	}
 }
