@@ -38,14 +38,14 @@ func run(ctx context.Context, args []string, f *Factory) int {
 			return runProvider(ctx, f)
 		}
 	}
-	app := newApp(f)
+	app := NewApp(f)
 	err := app.RunContext(ctx, reorderFlags(app, args))
 	return reportError(f, err)
 }
 
-// newApp builds the command-line app. Commands are listed here, in the
+// NewApp builds the command-line app. Commands are listed here, in the
 // order `cargo auth --help` shows them.
-func newApp(f *Factory) *cli.App {
+func NewApp(f *Factory) *cli.App {
 	app := &cli.App{
 		Name:     "cargo-auth",
 		HelpName: "cargo auth",

@@ -22,7 +22,7 @@ func parseVerify(t *testing.T, environ []string, args ...string) (*verifyOptions
 	f := &Factory{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &stderr,
 		Environ: func() []string { return environ }}
 	var got *verifyOptions
-	app := newApp(f)
+	app := NewApp(f)
 	for i, c := range app.Commands {
 		if c.Name == "verify" {
 			app.Commands[i] = newVerifyCommand(f, func(_ context.Context, o *verifyOptions) error { got = o; return nil })
