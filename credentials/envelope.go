@@ -24,7 +24,7 @@ const envelopeVersion = 1
 //
 //	{"v":1,"index_url":"sparse+https://…/","registry":"corp","secret":"…",
 //	 "scheme":"bearer","user":"…","expires":"2026-…Z",
-//	 "token_command":["…"],"updated":"2026-…Z"}
+//	 "token_command":["…"],"token_ttl_seconds":3600,"updated":"2026-…Z"}
 type envelope struct {
 	Version      int        `json:"v"`
 	IndexURL     string     `json:"index_url"`
@@ -34,6 +34,7 @@ type envelope struct {
 	User         string     `json:"user,omitempty"`
 	Expires      *time.Time `json:"expires,omitempty"`
 	TokenCommand []string   `json:"token_command,omitempty"`
+	TokenTTL     int64      `json:"token_ttl_seconds,omitempty"`
 	Updated      time.Time  `json:"updated"`
 }
 
@@ -47,6 +48,7 @@ func encodeCredential(cred Credential) ([]byte, error) {
 		Scheme:       cred.Token.Scheme(),
 		User:         cred.Token.User(),
 		TokenCommand: cred.TokenCommand,
+		TokenTTL:     int64(cred.TokenTTL / time.Second),
 		Updated:      cred.Updated.UTC(),
 	}
 	if !cred.Token.expires.IsZero() {
@@ -109,6 +111,7 @@ func decodeCredential(data []byte) (Credential, error) {
 		Registry:     env.Registry,
 		Token:        token,
 		TokenCommand: env.TokenCommand,
+		TokenTTL:     time.Duration(max(env.TokenTTL, 0)) * time.Second,
 		Updated:      env.Updated,
 	}, nil
 }

@@ -15,6 +15,7 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 		Registry:     "r",
 		Token:        NewBasic("me", "pat<&>\"\n\u2028").WithExpiry(expires),
 		TokenCommand: []string{"a", "b c"},
+		TokenTTL:     90 * time.Minute,
 		Updated:      time.Date(2026, 5, 6, 7, 8, 9, 10, time.FixedZone("x", 3600)),
 	}
 	data, err := encodeCredential(in)
@@ -29,7 +30,7 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out.Token.Authorization() != in.Token.Authorization() || out.Token.User() != "me" || !out.Token.Expires().Equal(expires) ||
-		out.IndexURL != in.IndexURL || out.Registry != "r" || strings.Join(out.TokenCommand, "|") != "a|b c" || !out.Updated.Equal(in.Updated) {
+		out.IndexURL != in.IndexURL || out.Registry != "r" || strings.Join(out.TokenCommand, "|") != "a|b c" || out.TokenTTL != 90*time.Minute || !out.Updated.Equal(in.Updated) {
 		t.Errorf("round trip changed the credential: %+v", out)
 	}
 	// A JWT without a stored expiry keeps reporting the claim, not a stored zero.

@@ -141,7 +141,10 @@ func (p *filePassphrase) resolve() error {
 	}
 	value, err := p.prompt(fmt.Sprintf("passphrase for the cargo-auth keyring in %s", p.dir))
 	if err != nil {
-		return &storeError{msg: "file: reading the passphrase: " + safeText(err.Error())}
+		// No terminal to ask on (CI, a provider run without one) means the
+		// keyring cannot be opened here: unavailable, so that a credential
+		// provider answers not-found and cargo tries its next provider.
+		return &storeError{msg: "file: reading the passphrase: " + safeText(err.Error()) + "; set " + EnvFilePassphrase, kind: ErrUnavailable}
 	}
 	if value == "" {
 		return &storeError{msg: "file: the passphrase is empty"}

@@ -153,6 +153,21 @@ func TestFilePromptsOnlyWhenNeeded(t *testing.T) {
 	}
 }
 
+// A prompt that cannot ask (no terminal) leaves the keyring unavailable,
+// not broken: a credential provider then answers not-found.
+func TestFilePromptWithoutTerminalIsUnavailable(t *testing.T) {
+	dir := t.TempDir()
+	const u = "sparse+https://r.example/"
+	if err := openFileStore(t, dir, "right", nil).Set(context.Background(), credentials.Credential{IndexURL: u, Token: credentials.NewToken("cgatest_no_terminal_token_4d3c", credentials.SchemeRaw)}); err != nil {
+		t.Fatal(err)
+	}
+	noTerminal := func(string) (string, error) { return "", errors.New("no terminal to prompt on") }
+	_, err := openFileStore(t, dir, "", noTerminal).Get(context.Background(), u)
+	if !errors.Is(err, credentials.ErrUnavailable) || !strings.Contains(err.Error(), credentials.EnvFilePassphrase) {
+		t.Fatalf("err = %v, want ErrUnavailable naming %s", err, credentials.EnvFilePassphrase)
+	}
+}
+
 func TestFileWithoutPassphrase(t *testing.T) {
 	_, err := credentials.Open(context.Background(), credentials.Options{Backend: credentials.BackendFile, FileDir: t.TempDir()})
 	if !errors.Is(err, credentials.ErrUnavailable) || !strings.Contains(err.Error(), credentials.EnvFilePassphrase) {

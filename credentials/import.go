@@ -56,6 +56,7 @@ func Import(ctx context.Context, store Store, c Candidate, opts ImportOptions) e
 	cred := Credential{IndexURL: indexURL, Registry: c.Registry, Token: c.Token}
 	if err == nil {
 		cred.TokenCommand = existing.TokenCommand
+		cred.TokenTTL = existing.TokenTTL
 		if cred.Registry == "" {
 			cred.Registry = existing.Registry
 		}

@@ -29,6 +29,10 @@ type Credential struct {
 	// TokenCommand, when set, mints a fresh token when this one is missing
 	// or close to expiry (a cloud CLI that hands out short-lived tokens).
 	TokenCommand []string
+	// TokenTTL, when positive, caps the lifetime of a token the token
+	// command mints: it is refreshed at least that often, whatever the
+	// command said about its expiry.
+	TokenTTL time.Duration
 	// Updated is when the credential was stored.
 	Updated time.Time
 }
