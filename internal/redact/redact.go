@@ -205,12 +205,19 @@ var tokenPrefixes = []string{
 // random-looking tail, or a long random-looking string. Ordinary registry
 // paths ("api", "packages", "acme", "cargo", "_cargo-index.git", version
 // numbers) do not.
+//
+// A canonical UUID (8-4-4-4-12 hexadecimal digits) is an identifier, not a
+// credential: Azure Artifacts names feeds and projects by UUID in index
+// paths. A UUID used as a password is still a userinfo password to URL.
 func LooksLikeToken(s string) bool {
 	if s == "" || s == Placeholder {
 		return false
 	}
 	if strings.HasSuffix(s, ".git") {
 		s = strings.TrimSuffix(s, ".git")
+	}
+	if isUUID(s) {
+		return false
 	}
 	for _, p := range tokenPrefixes {
 		if strings.HasPrefix(s, p) && len(s)-len(p) >= 16 && randomLooking(s[len(p):], 2.5) {
@@ -262,4 +269,24 @@ func randomLooking(s string, minEntropy float64) bool {
 		entropy -= p * math.Log2(p)
 	}
 	return entropy >= minEntropy
+}
+
+// isUUID reports whether s is a UUID in its canonical textual form.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
 }

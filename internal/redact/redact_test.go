@@ -15,6 +15,7 @@ func TestURL(t *testing.T) {
 		{"sparse+https://jfrog.example/artifactory/api/cargo/cargo-local/index/", "sparse+https://jfrog.example/artifactory/api/cargo/cargo-local/index/"},
 		{"https://h.example/x?token=abc&page=2", "https://h.example/x?page=2&token=***"},
 		{"sparse+https://pkgs.dev.azure.com/org/proj/_packaging/feed/Cargo/index/", "sparse+https://pkgs.dev.azure.com/org/proj/_packaging/feed/Cargo/index/"},
+		{"sparse+https://pkgs.dev.azure.com/org/_packaging/3f2504e0-4f89-11d3-9a0c-0305e82c3301/Cargo/index/", "sparse+https://pkgs.dev.azure.com/org/_packaging/3f2504e0-4f89-11d3-9a0c-0305e82c3301/Cargo/index/"},
 	}
 	for _, tt := range tests {
 		if got := URL(tt.in); got != tt.want {
@@ -49,6 +50,7 @@ func TestLooksLikeToken(t *testing.T) {
 		"api", "packages", "acme", "cargo", "_cargo-index.git", "index", "v1", "1.2.3",
 		"cargo-local", "artifactory", "my-company-private-registry", "crates", "_packaging",
 		"serde_derive-1.0.219", "sparse-registry-2024", "release-candidate-12",
+		"3f2504e0-4f89-11d3-9a0c-0305e82c3301", "7B8E8D1A-4F89-41D3-9A0C-0305E82C3301",
 	}
 	for _, s := range ordinary {
 		if LooksLikeToken(s) {
