@@ -83,6 +83,7 @@ func buildStatusReport(ctx context.Context, opts *statusOptions, cfg *cargoconfi
 	}
 	wg.Wait()
 	e.configProblems(rep)
+	e.urlLeakProblems(ctx, rep)
 	for _, r := range rep.Registries {
 		r.finish()
 	}
