@@ -8,6 +8,7 @@ import (
 
 	"github.com/cargo-auth/cargo-auth/cargoconfig"
 	"github.com/cargo-auth/cargo-auth/credentials"
+	"github.com/cargo-auth/cargo-auth/internal/redact"
 )
 
 // statusReport is what `cargo auth status` found. Its JSON form is the
@@ -206,6 +207,11 @@ func (r *statusRegistry) finish() {
 	}
 	if r.Providers == nil {
 		r.Providers = []statusProvider{}
+	}
+	for i := range r.Providers {
+		for j, a := range r.Providers[i].Args {
+			r.Providers[i].Args[j] = redactArg(redact.Known(redact.Text(a)))
+		}
 	}
 	r.Verdict = verdictUsable
 	for _, p := range r.Problems {

@@ -83,7 +83,7 @@ func (e *statusEngine) tokenPlacement(r *statusRegistry, in chainInput) {
 			r.add(newProblem(probTokenIgnored,
 				fmt.Sprintf("the token in %s is ignored: cargo reads it only through cargo:token, which is not in this registry's provider list", where),
 				ignoredTokenFix(in.credName, tok.Origin)))
-		case tokenIndex >= 0 && r.AnsweredBy != nil && *r.AnsweredBy < tokenIndex:
+		case tokenIndex >= 0 && r.AnsweredBy != nil && *r.AnsweredBy < tokenIndex && r.Providers[*r.AnsweredBy].Outcome == outcomeToken:
 			r.add(newProblem(probTokenShadowed,
 				fmt.Sprintf("the token in %s is not used: %s answers before cargo:token is tried", where, r.Providers[*r.AnsweredBy].Name),
 				"remove the unused token, or reorder the provider list (cargo tries the last entry first)"))
