@@ -18,8 +18,17 @@ const expiringWithin = 24 * time.Hour
 func (e *statusEngine) chainProblems(r *statusRegistry, in chainInput) {
 	answered := r.AnsweredBy != nil
 	if !answered && len(r.Providers) > 0 && in.authRequired {
+		// cargo says "no token found" when a provider answered
+		// not-found, and that nobody could handle the request when all
+		// of them answered url-not-supported.
+		says := "no credential providers could handle the request"
+		for _, p := range r.Providers {
+			if p.Outcome == outcomeNotFound {
+				says = "no token found"
+			}
+		}
 		r.add(newProblem(probProviderNoToken,
-			"no provider in the chain has a token for this registry: cargo fails with \"no token found\"",
+			"no provider in the chain has a token for this registry: cargo fails with \""+says+"\"",
 			e.noTokenFix(r, in)))
 	}
 	if r.unverified() {
