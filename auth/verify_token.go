@@ -186,16 +186,7 @@ func readTokenLine(r io.Reader, schemeName, flag string) (*verifyToken, error) {
 	if err != nil {
 		return nil, usageErrorf("--scheme: %v", err)
 	}
-	switch scheme {
-	case credentials.SchemeBasic:
-		user, secret, ok := strings.Cut(value, ":")
-		if !ok {
-			user, secret = "PAT", value
-		}
-		tok.token = credentials.NewBasic(user, secret)
-	default:
-		tok.token = credentials.NewToken(value, scheme)
-	}
+	tok.token = tokenFromValue(value, scheme, "")
 	tok.header = tok.token.Authorization()
 	redact.Register(tok.header)
 	return tok, nil
