@@ -358,3 +358,40 @@ index = "sparse+https://other.example/index/"`)
 		t.Fatalf("unknown registry: exit %d, stderr %s", out.code, out.stderr)
 	}
 }
+
+func TestStatusCratesIOWithACredentialsToken(t *testing.T) {
+	e := newStatusEnv(t)
+	e.write("home/.cargo/credentials.toml", "[registry]\ntoken = \""+e.secret("cgatest_cratesio0123456789")+"\"\n")
+	out := e.offline()
+	r := out.registry(t, "crates-io")
+	wantProblems(t, r, probTokenPlaintext)
+	if r.IndexURL != cratesIOSparseIndex || r.AuthRequired == nil || *r.AuthRequired {
+		t.Errorf("index %s, auth_required %v", r.IndexURL, r.AuthRequired)
+	}
+	if r.Token == nil || r.Token.Source != sourceCredentialsFile || r.Env.Token != "CARGO_REGISTRY_TOKEN" {
+		t.Errorf("token %+v, env %+v", r.Token, r.Env)
+	}
+	if out.code != ExitOK {
+		t.Errorf("exit %d", out.code)
+	}
+}
+
+func TestStatusUnnamedReplacementWithUserinfo(t *testing.T) {
+	e := newStatusEnv(t)
+	e.config(`[registries.corp]
+index = "` + corpIndex + `"
+[source.corp]
+registry = "` + corpIndex + `"
+replace-with = "corp-authed"
+[source.corp-authed]
+registry = "sparse+https://ci:` + e.secret("cgatest_userinfo0123456789") + `@mirror.example/index/"
+`)
+	r := e.offline().registry(t, "corp")
+	if strings.Join(r.ReplacedBy, ",") != "corp-authed" {
+		t.Errorf("replaced_by %v", r.ReplacedBy)
+	}
+	if r.Token == nil || r.Token.Source != "index-url" || r.Token.Scheme != "basic" {
+		t.Fatalf("token %+v\n%s", r.Token, describeProblems(r))
+	}
+	wantProblems(t, r, probURLConfig)
+}

@@ -122,15 +122,25 @@ func (e *statusEngine) check(ctx context.Context, reg *cargoconfig.Registry) *st
 	e.staticProblems(r, reg, target)
 
 	var live *liveCheck
-	if e.client != nil && target.probeURL != "" {
+	switch {
+	case target.protocol == protocolGit:
+		// A git index's auth-required sits in config.json inside the
+		// repository, which status does not clone: cargo's token is then
+		// needed only for downloads, and status does not assume it.
+		in.authRequired = false
+		if e.client != nil && target.probeURL != "" {
+			live = e.startLive(ctx, r, target)
+			live.anonymous(ctx)
+		}
+	case e.client != nil && target.probeURL != "":
 		live = e.startLive(ctx, r, target)
 		req := live.anonymous(ctx)
 		in.authRequired = req
 		r.AuthRequired = &req
-	} else if reg.Name != cargoconfig.CratesIO && target.probeURL != "" {
+	case reg.Name != cargoconfig.CratesIO && target.probeURL != "":
 		in.authRequired = true // offline: assume the registry asks for a token
 		r.AuthRequired = &in.authRequired
-	} else if reg.Name == cargoconfig.CratesIO {
+	case reg.Name == cargoconfig.CratesIO:
 		r.AuthRequired = new(bool)
 	}
 	if in.credName != "" {

@@ -84,9 +84,13 @@ func (l *liveCheck) anonymous(ctx context.Context) bool {
 		l.anonConfig = decodeIndexConfig(resp)
 		return l.anonConfig != nil && l.anonConfig.AuthRequired != nil && *l.anonConfig.AuthRequired
 	default:
+		fix := "make the registry answer 401 to anonymous requests for config.json (some proxies turn it into 403)"
+		if resp.Status == 404 {
+			fix = "check the index URL (nothing is there), or make the registry answer 401 instead of hiding config.json"
+		}
 		l.r.add(newProblem(probNo401,
 			fmt.Sprintf("config.json answers %d without a token: cargo sends the token only after a 401, so it never does and fails with %d", resp.Status, resp.Status),
-			"make the registry answer 401 to anonymous requests for config.json (some proxies turn it into 403)"))
+			fix))
 		return true
 	}
 }

@@ -148,3 +148,18 @@ func TestStatusHumanOutput(t *testing.T) {
 		t.Errorf("--show-token does not show the token:\n%s", shown.stdout)
 	}
 }
+
+func TestStatusGitIndexIsProbedWithoutTheToken(t *testing.T) {
+	reg := registrytest.New(t, registrytest.WithGitIndex(), registrytest.WithSwitches(registrytest.OpenGit))
+	e := newStatusEnv(t)
+	e.config("[registries.corp]\nindex = \"" + reg.GitIndexURL() + "\"\n")
+	out := e.run(statusOptions{JSON: true})
+	r := out.registry(t, "corp")
+	wantProblems(t, r)
+	if r.Protocol != "git" || r.Live == nil || r.Live.Result != "ok" || r.Live.WithToken != nil {
+		t.Fatalf("protocol %s, live %+v", r.Protocol, r.Live)
+	}
+	if reg.SawToken(reg.Token()) {
+		t.Errorf("the git index saw a token")
+	}
+}
