@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
+	"time"
 
 	"github.com/cargo-auth/cargo-auth/cargoconfig"
 	"github.com/cargo-auth/cargo-auth/credentials"
@@ -182,39 +182,73 @@ func (e *statusEngine) judgeLibsecret(ctx context.Context, r *statusRegistry, in
 	}
 }
 
-// judgeCargoAuth reads cargo-auth's own store, as the provider would.
+// judgeCargoAuth reads cargo-auth's own store and answers as the provider
+// (provider.go) would: unknown arguments are an error, a store that cannot
+// work here and a missing or expired credential are not-found (cargo goes
+// on), and a due token command mints a fresh token, which status does only
+// with --run-providers.
 func (e *statusEngine) judgeCargoAuth(ctx context.Context, r *statusRegistry, in chainInput, p cargoconfig.Provider, step *statusProvider) {
 	if _, err := e.opts.lookPath(p.Argv[0]); err != nil {
 		e.missingProgram(r, p, step)
 		return
 	}
+	args, err := parseProviderArgs(p.Argv[1:])
+	if err != nil {
+		e.providerFailed(r, step, redact.Text(err.Error()))
+		return
+	}
 	backend := e.opts.Backend
-	for i, a := range p.Argv[1:] {
-		if v, ok := strings.CutPrefix(a, "--backend="); ok {
-			backend = v
-		} else if a == "--backend" && i+2 < len(p.Argv) {
-			backend = p.Argv[i+2]
-		}
+	if args.Backend != "" {
+		backend = args.Backend
 	}
 	store, err := e.openStore(ctx, backend)
 	if err != nil {
+		if !errors.Is(err, credentials.ErrUnavailable) && !errors.Is(err, errNoStore) {
+			e.providerFailed(r, step, "cargo-auth's store: "+redact.Text(err.Error()))
+			return
+		}
 		step.Outcome = outcomeNotFound
-		step.Detail = "cargo-auth's store cannot be opened here, so it answers not-found: " + redact.Text(err.Error())
+		step.Detail = "no keyring works here, so it answers not-found: " + redact.Text(err.Error())
 		return
 	}
 	cred, err := store.Get(ctx, in.indexURL)
 	switch {
 	case errors.Is(err, credentials.ErrNotFound), errors.Is(err, credentials.ErrUnavailable):
 		step.Outcome, step.Detail = outcomeNotFound, "no credential for this index in cargo-auth's store ("+store.Backend()+")"
+		return
+	case errors.Is(err, credentials.ErrBadIndexURL):
+		step.Outcome, step.Detail = outcomeNotSupported, "not an index URL cargo-auth keys credentials by"
+		return
 	case err != nil:
-		step.Outcome, step.Detail = outcomeError, redact.Text(err.Error())
-		r.add(newProblem(probProviderFailed, "cargo-auth's store fails for this registry: "+redact.Text(err.Error()),
-			fmt.Sprintf("store the token again: cargo auth login %s", in.credName)))
-	case cred.Token.IsZero():
-		step.Outcome, step.Detail = outcomeNotFound, "an empty credential in cargo-auth's store"
-	default:
-		e.setToken(r, step, sourceCargoAuth, "cargo-auth's store ("+store.Backend()+")", cred.Token, cred.Token.Authorization())
+		e.providerFailed(r, step, "cargo-auth's store: "+redact.Text(err.Error()))
+		return
 	}
+	origin := "cargo-auth's store (" + store.Backend() + ")"
+	if refreshDue(cred, e.opts.Factory.Now()) {
+		if !e.opts.RunProviders {
+			step.Outcome = outcomeNotRun
+			step.Detail = "would run its token command " + tokenCommandName(cred.TokenCommand) + " for a fresh token: not run (--run-providers runs it)"
+			return
+		}
+		if cred, err = freshCredential(ctx, e.opts.Factory, store, cred); err != nil {
+			e.providerFailed(r, step, "its token command fails: "+redact.Text(flattenHints(err)))
+			return
+		}
+		origin += ", minted by " + tokenCommandName(cred.TokenCommand)
+	}
+	if cred.Token.IsZero() {
+		step.Outcome, step.Detail = outcomeNotFound, "an empty credential in cargo-auth's store"
+		return
+	}
+	if exp := cred.Token.Expires(); !exp.IsZero() && !exp.After(e.opts.Factory.Now()) {
+		step.Outcome = outcomeNotFound
+		step.Detail = "its stored token expired at " + exp.UTC().Format(time.RFC3339) + ", so it answers not-found"
+		r.add(newProblem(probStoredExpired,
+			"the token cargo-auth keeps for this registry expired at "+exp.UTC().Format(time.RFC3339)+": cargo-auth answers not-found and cargo tries the next provider",
+			"store a fresh token: cargo auth login "+in.credName))
+		return
+	}
+	e.setToken(r, step, sourceCargoAuth, origin, cred.Token, cred.Token.Authorization())
 }
 
 // judgeExternal names an external provider, or runs it when asked.

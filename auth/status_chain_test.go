@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -291,7 +293,8 @@ credential-provider = "cargo-auth"`)
 	e.store.Set(context.Background(), credentials.Credential{IndexURL: corpIndex, Token: tok})
 	out := e.offline()
 	r := out.registry(t, "corp")
-	wantProblems(t, r, probTokenExpired)
+	// The provider answers not-found for an expired token, so cargo has none.
+	wantProblems(t, r, probStoredExpired, probProviderNoToken)
 	if out.code != ExitAuth {
 		t.Errorf("exit %d, want %d", out.code, ExitAuth)
 	}
@@ -394,4 +397,21 @@ registry = "sparse+https://ci:` + e.secret("cgatest_userinfo0123456789") + `@mir
 		t.Fatalf("token %+v\n%s", r.Token, describeProblems(r))
 	}
 	wantProblems(t, r, probURLConfig)
+}
+
+func TestStatusExpiredJWTFromTheEnvironment(t *testing.T) {
+	e := newStatusEnv(t)
+	e.config(`[registries.corp]
+index = "` + corpIndex + `"
+[registry]
+global-credential-providers = ["cargo:token"]`)
+	enc := base64.RawURLEncoding.EncodeToString
+	jwt := enc([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." +
+		enc([]byte(fmt.Sprintf(`{"sub":"ci","exp":%d}`, e.now.Add(-time.Hour).Unix()))) + "." + enc([]byte("signature-bytes-here"))
+	e.setenv("CARGO_REGISTRIES_CORP_TOKEN=" + e.secret(jwt))
+	r := e.offline().registry(t, "corp")
+	wantProblems(t, r, probTokenExpired)
+	if r.Token == nil || r.Token.Expires == nil {
+		t.Fatalf("token %+v: no expiry read from the JWT", r.Token)
+	}
 }

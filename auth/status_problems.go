@@ -27,6 +27,7 @@ const (
 	probTokenShadowed       = "token.shadowed"
 	probTokenExpired        = "token.expired"
 	probTokenExpiring       = "token.expiring"
+	probStoredExpired       = "token.stored-expired"
 	probTokenRejected       = "token.rejected"
 	probTokenWrongScheme    = "token.wrong-scheme"
 	probTokenInGit          = "token.in-git"
@@ -61,6 +62,7 @@ var problemSeverity = map[string]string{
 	probTokenShadowed:       severityWarning,
 	probTokenExpired:        severityError,
 	probTokenExpiring:       severityWarning,
+	probStoredExpired:       severityWarning,
 	probTokenRejected:       severityError,
 	probTokenWrongScheme:    severityError,
 	probTokenInGit:          severityWarning,
