@@ -159,6 +159,12 @@ func (e *statusEnv) run(opts statusOptions) statusOutcome {
 		},
 	}
 	opts.Factory = f
+	return e.runFactory(opts, &stdout, &stderr)
+}
+
+// runFactory runs statusRun with opts.Factory and the machine's fakes.
+func (e *statusEnv) runFactory(opts statusOptions, stdout, stderr *bytes.Buffer) statusOutcome {
+	e.t.Helper()
 	if opts.Timeout == 0 {
 		opts.Timeout = 5 * time.Second
 	}
@@ -195,7 +201,7 @@ func (e *statusEnv) run(opts statusOptions) statusOutcome {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := statusRun(ctx, &opts)
-	out := statusOutcome{code: reportError(&Factory{Stderr: &stderr}, err), stdout: stdout.String(), stderr: stderr.String()}
+	out := statusOutcome{code: reportError(&Factory{Stderr: stderr}, err), stdout: stdout.String(), stderr: stderr.String()}
 	if !opts.ShowToken {
 		if what, leak := leakguard.Find(out.stdout+out.stderr, e.secrets); leak {
 			e.t.Fatalf("status printed %s:\n%s\n%s", what, out.stdout, out.stderr)
