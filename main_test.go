@@ -166,6 +166,7 @@ var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args [
 	"fmode":       cmdFileMode,
 	"exitcode":    cmdExitCode,
 	"registry":    cmdRegistry,
+	"allow-tree":  cmdAllowTree,
 }
 
 // cmdExitCode runs a command and asserts its exit status: exitcode 2 cargo-auth bogus.

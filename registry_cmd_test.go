@@ -14,7 +14,7 @@ import (
 
 // The registry command gives scripts a test registry on 127.0.0.1:
 //
-//	registry start NAME [--tls] [--git] [--path-token] [--scheme raw|bearer|basic]...
+//	registry start NAME [--tls] [--git] [--path-token] [--token T]... [--scheme raw|bearer|basic]...
 //	                    [--switch S]... [--anonymous CLASS]... [--crate NAME@VERSION[:DEP@REQ,...]]...
 //	registry enable|disable NAME SWITCH...
 //	[!] registry saw-token NAME [CLASS...]   (did any request of these classes carry the token)
@@ -109,7 +109,8 @@ func startRegistry(ts *testscript.TestScript, regs map[string]*registrytest.Regi
 	tls := fs.Bool("tls", false, "serve https with a test CA")
 	git := fs.Bool("git", false, "also serve a git index")
 	pathToken := fs.Bool("path-token", false, "also serve under /<token>/")
-	var schemes, switches, anonymous, crates repeated
+	var schemes, switches, anonymous, crates, tokens repeated
+	fs.Var(&tokens, "token", "an accepted token (repeatable; the first is Token)")
 	fs.Var(&schemes, "scheme", "accepted Authorization form")
 	fs.Var(&switches, "switch", "misbehaviour switch")
 	fs.Var(&anonymous, "anonymous", "endpoint class open by design")
@@ -127,6 +128,9 @@ func startRegistry(ts *testscript.TestScript, regs map[string]*registrytest.Regi
 	}
 	if *pathToken {
 		opts = append(opts, registrytest.WithPathToken())
+	}
+	if len(tokens) > 0 {
+		opts = append(opts, registrytest.WithTokens(tokens...))
 	}
 	var regSchemes []registrytest.Scheme
 	for _, s := range schemes {
