@@ -200,7 +200,7 @@ token = "cgatest_committed0123456789"
 [registry]
 global-credential-providers = ["cargo:token"]`,
 		setup:   func(e *statusEnv) { e.tracked[filepath.Join(e.project, ".cargo", "config.toml")] = true },
-		want:    []string{probTokenInGit},
+		want:    []string{probTokenInGit, probTokenPlaintext},
 		answer:  "cargo:token",
 		verdict: verdictUsable,
 	}, {
@@ -211,7 +211,7 @@ token = "cgatest_configtoken0123456789"
 [registry]
 global-credential-providers = ["cargo:token"]`,
 		env:     []string{"CARGO_REGISTRIES_CORP_TOKEN=cgatest_envtoken0123456789"},
-		want:    []string{probTokenShadowed},
+		want:    []string{probTokenShadowed, probTokenPlaintext},
 		answer:  "cargo:token",
 		verdict: verdictUsable,
 	}}

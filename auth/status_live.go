@@ -185,7 +185,7 @@ func (l *liveCheck) schemeVerdict(status int) {
 		if err == nil && isSuccess(resp.Status) {
 			l.r.add(newProblem(probTokenWrongScheme,
 				fmt.Sprintf("the registry refuses the token as cargo sends it (%s, %d) but accepts it as %s", vt.form(), status, formLabel(alt[0])),
-				"store the token with its scheme so cargo sends "+formLabel(alt[0])+": cargo auth login "+l.r.credName()+" --scheme "+schemeFlag(alt[0])))
+				schemeFix(alt[0], l.r.credName())))
 			live.Result, live.Message = "wrong-scheme", fmt.Sprintf("%d with the token as cargo sends it; accepted as %s", status, formLabel(alt[0]))
 			return
 		}
@@ -199,12 +199,12 @@ func (l *liveCheck) schemeVerdict(status int) {
 	live.Result, live.Message = "rejected", fmt.Sprintf("%d without a token, %d with it", l.anonStatus, status)
 }
 
-// schemeFlag is the login --scheme value for a form.
-func schemeFlag(form string) string {
+// schemeFix says how to store a token so that cargo sends it in form.
+func schemeFix(form, name string) string {
 	if form == "token" {
-		return "raw (stored as \"token <secret>\")"
+		return "store the value as \"token <secret>\" (cargo sends the stored value unchanged): cargo auth login " + name + " with that value"
 	}
-	return form
+	return "store the token with its scheme so cargo sends " + formLabel(form) + ": cargo auth login " + name + " --scheme " + form
 }
 
 // credName is the name the credentials are stored under.

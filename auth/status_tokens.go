@@ -107,7 +107,11 @@ func (e *statusEngine) tokenPlacement(r *statusRegistry, in chainInput) {
 		if tok.Origin.Path == e.cfg.CredentialsFile() {
 			r.add(newProblem(probTokenPlaintext,
 				fmt.Sprintf("a token is kept in plain text in %s", where),
-				fmt.Sprintf("move it to the keyring: cargo auth import (then credential-provider = \"cargo-auth\" for %s)", in.credName)))
+				"move it to the keyring: cargo auth import"))
+		} else {
+			r.add(newProblem(probTokenPlaintext,
+				fmt.Sprintf("a token is kept in plain text in the configuration file %s, which others may read or share", where),
+				fmt.Sprintf("remove it from the file and store it with cargo auth login %s", in.credName)))
 		}
 		if e.opts.gitTracked(tok.Origin.Path) {
 			r.add(newProblem(probTokenInGit,
