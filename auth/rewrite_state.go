@@ -65,6 +65,9 @@ type stateEntry struct {
 	Original string `json:"original,omitempty"`
 	// Secret is true when the value written holds a token.
 	Secret bool `json:"secret,omitempty"`
+	// Migrated marks a clean URL that --migrate put in place of a
+	// token-bearing one: it stays when the registry is rewritten again.
+	Migrated bool `json:"migrated,omitempty"`
 }
 
 // markedToken is a token that was in an original file and now lives in the

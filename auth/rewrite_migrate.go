@@ -1,0 +1,467 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/cargo-auth/cargo-auth/cargoconfig/tomledit"
+	"github.com/cargo-auth/cargo-auth/credentials"
+	"github.com/cargo-auth/cargo-auth/internal/atomicfile"
+	"github.com/cargo-auth/cargo-auth/internal/redact"
+)
+
+// migrateResult is the JSON document of --migrate.
+type migrateResult struct {
+	Registries []migratedRegistry `json:"registries"`
+	Files      []fileResult       `json:"files"`
+	// Remaining are the leaks --migrate could not fix (an environment
+	// variable, a comment, an inline registry-index, a plaintext token).
+	Remaining []urlLeak `json:"remaining"`
+	DryRun    bool      `json:"dry_run,omitempty"`
+}
+
+// migratedRegistry is one registry whose token --migrate moved.
+type migratedRegistry struct {
+	Registry string `json:"registry"`
+	// From is where the token was ("~/.cargo/config.toml:3").
+	From []string `json:"from"`
+	Kind string   `json:"kind"`
+	// IndexURL is the clean URL now configured (and in Cargo.lock).
+	IndexURL string `json:"index_url"`
+	Mode     string `json:"mode"`
+	// ReplacedBy is the token-bearing replacement, redacted; "" in native
+	// mode.
+	ReplacedBy string   `json:"replaced_by,omitempty"`
+	Notes      []string `json:"notes,omitempty"`
+}
+
+// migration is the plan for one registry.
+type migration struct {
+	plan  *rewritePlan
+	leaks []urlLeak // the index definitions holding the token
+}
+
+// rewriteMigrate is --migrate: for every registry whose index URL in a
+// configuration file holds a token, it moves the token into the store,
+// puts the clean URL back in that file, gives cargo the token another way
+// (native mode when the registry supports header authentication, else a
+// source replacement rebuilt from the old URL's shape, in
+// $CARGO_HOME/config.toml), and rewrites the workspace's Cargo.lock
+// `source` lines to the clean URL, so `cargo build --locked` still passes.
+// What it cannot fix is listed, and makes it exit 3.
+func rewriteMigrate(ctx context.Context, env *rewriteEnv) error {
+	store := env.tokens.openStore(ctx)
+	if store == nil {
+		return withHint(fmt.Errorf("--migrate moves tokens into cargo-auth's store, which cannot be opened: %v", env.tokens.storeErr),
+			"choose a working backend with --backend (see cargo auth backends)")
+	}
+	leaks, err := findURLLeaks(ctx, env.f, env.cfg, leakScanOptions{ConfigArgs: env.opts.ConfigArgs, Store: store})
+	if err != nil {
+		return err
+	}
+	settings, err := loadRewriteSettings(env.cfg.Cwd(), env.cfg.CargoHome(), env.f.Getenv("HOME"))
+	if err != nil {
+		return err
+	}
+	migrations, err := planMigrations(ctx, env, leaks, settings)
+	if err != nil {
+		return err
+	}
+	if len(migrations) == 0 && !slices.ContainsFunc(leaks, urlLeak.Fails) {
+		if env.opts.JSON {
+			return env.writeJSON(migrateResult{Registries: []migratedRegistry{}, Files: []fileResult{}, Remaining: []urlLeak{}})
+		}
+		env.ui.Printf("nothing to migrate: no token in an index URL\n")
+		return nil
+	}
+	var plans []*rewritePlan
+	for _, m := range migrations {
+		plans = append(plans, m.plan)
+	}
+	target := env.targetFile()
+	if err := checkReplacementConflicts(env.cfg, target, plans); err != nil {
+		return err
+	}
+	for _, p := range plans {
+		if p.Mode == modeNative {
+			if err := checkNativeProvider(env.cfg, p, registryTarget{Name: p.Registry, IndexURL: p.CleanURL}, target); err != nil {
+				return err
+			}
+		}
+	}
+	if !env.opts.DryRun {
+		if err := storeMigratedTokens(ctx, env, store, migrations); err != nil {
+			return err
+		}
+	}
+	files, err := migrateFiles(ctx, env, target, migrations, leaks)
+	if err != nil {
+		return err
+	}
+	out := migrateResult{Files: files, DryRun: env.opts.DryRun, Registries: []migratedRegistry{}}
+	for _, m := range migrations {
+		r := migratedRegistry{Registry: m.plan.Registry, Kind: m.leaks[0].Kind, IndexURL: redact.URL(m.plan.CleanURL), Mode: m.plan.Mode}
+		for _, l := range m.leaks {
+			r.From = append(r.From, l.Where)
+		}
+		if m.plan.TokenURL != "" {
+			r.ReplacedBy = redact.URL(m.plan.TokenURL)
+		}
+		r.Notes = planNotes(ctx, env, m.plan)
+		out.Registries = append(out.Registries, r)
+	}
+	if !env.opts.DryRun {
+		if after, err := env.f.CargoConfig(env.opts.ConfigArgs); err == nil {
+			env.cfg = after
+			leaks, err = findURLLeaks(ctx, env.f, after, leakScanOptions{ConfigArgs: env.opts.ConfigArgs, Store: store})
+			if err != nil {
+				return err
+			}
+		}
+		for _, w := range checkAfterRewrite(env, plans) {
+			env.note("warning: %s", w)
+		}
+	}
+	out.Remaining = remainingLeaks(leaks, migrations, env.opts.DryRun)
+	return printMigrate(env, out)
+}
+
+// planMigrations picks the index definitions that hold a token and plans
+// each registry: mode from the flags or cargo-auth.toml, else native when
+// the registry supports header authentication, else the old URL's shape.
+func planMigrations(ctx context.Context, env *rewriteEnv, leaks []urlLeak, settings map[string]rewriteSetting) ([]*migration, error) {
+	byRegistry := map[string]*migration{}
+	var names []string
+	for _, l := range leaks {
+		registry, ok := indexKeyRegistry(l.Key)
+		if l.Path == "" || !ok || l.Managed || l.Kind == leakPlaintextToken || l.clean == "" {
+			continue
+		}
+		if len(env.opts.Registries) > 0 && !slices.Contains(env.opts.Registries, registry) {
+			continue
+		}
+		m := byRegistry[registry]
+		if m == nil {
+			m = &migration{}
+			byRegistry[registry] = m
+			names = append(names, registry)
+		} else if m.leaks[0].secret != l.secret || m.leaks[0].clean != l.clean {
+			return nil, fmt.Errorf("registry %s has different token-bearing index URLs in %s and %s: fix one by hand, then run --migrate again", registry, m.leaks[0].Where, l.Where)
+		}
+		m.leaks = append(m.leaks, l)
+	}
+	sort.Strings(names)
+	var out []*migration
+	for _, name := range names {
+		m := byRegistry[name]
+		l := m.leaks[0]
+		setting := settings[name]
+		for _, kv := range [][2]*string{{&setting.Mode, &env.opts.Mode}, {&setting.Template, &env.opts.Template}, {&setting.User, &env.opts.User}} {
+			if *kv[1] != "" {
+				*kv[0] = *kv[1]
+			}
+		}
+		tok := credentials.NewToken(l.secret, credentials.SchemeRaw)
+		env.tokens.remember(tok, name)
+		p := &rewritePlan{Registry: name, CleanURL: l.clean, Token: tok, TokenSource: "moved from " + l.Where}
+		if setting.Mode == "" {
+			p.Mode = modeNative
+			if ok, _ := probeHeaderAuth(ctx, env, p); !ok || env.opts.NoProbe {
+				p.Mode = map[string]string{leakPathToken: modePath, leakUserinfoPassword: modeUserinfo, leakUserinfoUser: modeUserinfo}[l.Kind]
+			}
+			if p.Mode == "" {
+				return nil, usageErrorf("cannot tell how %s's token should reach the registry (%s in %s): give --mode", name, kindText[l.Kind], l.Where)
+			}
+		} else {
+			p.Mode = setting.Mode
+		}
+		if p.Mode != modeNative && setting.Template == "" && setting.URL == "" && setting.User == "" {
+			setting.Template = l.template()
+		}
+		setting.Mode = p.Mode
+		var err error
+		if p.Setting, err = resolveSetting(&rewriteConfigOptions{}, map[string]rewriteSetting{name: setting}, name); err != nil {
+			return nil, err
+		}
+		if p.Mode != modeNative {
+			if p.TokenURL, err = p.tokenURL(); err != nil {
+				return nil, err
+			}
+			redact.Register(p.TokenURL)
+		}
+		m.plan = p
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// template is the leak's URL with {token} in place of the token.
+func (l urlLeak) template() string {
+	return classifyURL(l.raw, []knownSecret{{value: l.secret}}).template
+}
+
+// indexKeyRegistry reads the registry out of "registries.<name>.index".
+func indexKeyRegistry(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, "registries.")
+	if !ok {
+		return "", false
+	}
+	return strings.CutSuffix(rest, ".index")
+}
+
+// storeMigratedTokens puts each token into the store under the clean URL,
+// before any file changes (so that --restore can always read it back). A
+// different token already stored is kept unless --force.
+func storeMigratedTokens(ctx context.Context, env *rewriteEnv, store credentials.Store, migrations []*migration) error {
+	for _, m := range migrations {
+		p := m.plan
+		old, err := store.Get(ctx, p.CleanURL)
+		switch {
+		case err == nil && old.Token.Reveal() == p.secret():
+			continue
+		case err == nil && !env.opts.Force:
+			return withHint(fmt.Errorf("cargo-auth's store already holds a different token for %s; nothing was changed", p.Registry),
+				"--force replaces it with the one in the URL")
+		case err != nil && !errors.Is(err, credentials.ErrNotFound):
+			return fmt.Errorf("reading cargo-auth's store: %w", err)
+		}
+		cred := credentials.Credential{IndexURL: p.CleanURL, Registry: p.Registry, Token: p.Token, Updated: env.f.Now()}
+		if err := store.Set(ctx, cred); err != nil {
+			return fmt.Errorf("storing %s's token: %w", p.Registry, err)
+		}
+	}
+	return nil
+}
+
+// migrateFiles makes the file edits: the replacement (or provider chain)
+// in the target file, the clean index URL where the token was, and the
+// clean URL in Cargo.lock.
+func migrateFiles(ctx context.Context, env *rewriteEnv, target string, migrations []*migration, leaks []urlLeak) ([]fileResult, error) {
+	var moved []movedToken
+	fixes := map[string][]urlLeak{}
+	var plans []*rewritePlan
+	for _, m := range migrations {
+		moved = append(moved, movedToken{Secret: m.plan.secret(), IndexURL: m.plan.CleanURL})
+		plans = append(plans, m.plan)
+		for _, l := range m.leaks {
+			fixes[l.Path] = append(fixes[l.Path], l)
+		}
+	}
+	targetPath, _ := resolvedOr(target)
+	var results []fileResult
+	apply := func(ch fileChange) error {
+		res, err := applyFileChange(ctx, env.f, env, ch)
+		for _, w := range res.Warnings {
+			env.note("warning: %s", w)
+		}
+		if res.Changed {
+			results = append(results, res)
+		}
+		return err
+	}
+	var secrets []string
+	for _, p := range plans {
+		if p.TokenURL != "" {
+			secrets = append(secrets, p.secret())
+		}
+	}
+	paths := []string{target}
+	for path := range fixes {
+		if resolved, _ := resolvedOr(path); resolved != targetPath {
+			paths = append(paths, path)
+		}
+	}
+	sort.Strings(paths[1:])
+	for _, path := range paths {
+		resolved, _ := resolvedOr(path)
+		var fileFixes []urlLeak
+		for p, ls := range fixes {
+			if r, _ := resolvedOr(p); r == resolved {
+				fileFixes = append(fileFixes, ls...)
+			}
+		}
+		isTarget := resolved == targetPath
+		ch := fileChange{Path: path, Moved: moved, Force: env.opts.Force, DryRun: env.opts.DryRun}
+		if isTarget {
+			ch.Secrets = secrets
+		}
+		ch.Edit = func(baseline, current []byte, prior []stateEntry) ([]byte, []stateEntry, error) {
+			ed, err := newTOMLEditor(path, baseline)
+			if err != nil {
+				return nil, nil, err
+			}
+			skip := map[string]bool{}
+			if isTarget {
+				for _, p := range plans {
+					skip[p.Registry] = true
+				}
+			}
+			if err := ed.carryOver(current, prior, skip); err != nil {
+				return nil, nil, err
+			}
+			for _, l := range fileFixes {
+				registry, _ := indexKeyRegistry(l.Key)
+				if err := ed.set(registry, tomledit.String(l.clean), false, strings.Split(l.Key, ".")...); err != nil {
+					return nil, nil, err
+				}
+				ed.markMigrated(registry, strings.Split(l.Key, "."), true)
+			}
+			if isTarget {
+				for _, p := range plans {
+					if err := applyPlan(ed, p); err != nil {
+						return nil, nil, err
+					}
+				}
+			}
+			return ed.doc.Bytes(), ed.entries, nil
+		}
+		if err := apply(ch); err != nil {
+			return results, err
+		}
+	}
+	if err := migrateLockfile(ctx, env, migrations, leaks, moved, apply); err != nil {
+		return results, err
+	}
+	return results, nil
+}
+
+// migrateLockfile rewrites the `source` URLs of the migrated registries in
+// Cargo.lock to their clean form, keeping every other byte.
+func migrateLockfile(ctx context.Context, env *rewriteEnv, migrations []*migration, leaks []urlLeak, moved []movedToken, apply func(fileChange) error) error {
+	w, err := findWorkspace(env.cfg.Cwd())
+	if err != nil {
+		return nil
+	}
+	lockfile := w.Lockfile()
+	replace := map[string]string{}
+	for _, l := range leaks {
+		if l.Path != lockfile || l.raw == "" || l.clean == "" {
+			continue
+		}
+		for _, m := range migrations {
+			if l.secret == m.plan.secret() {
+				replace[l.raw] = l.clean
+			}
+		}
+	}
+	if len(replace) == 0 {
+		return nil
+	}
+	return apply(fileChange{Path: lockfile, Moved: moved, DryRun: env.opts.DryRun,
+		Edit: func(baseline, current []byte, prior []stateEntry) ([]byte, []stateEntry, error) {
+			out := baseline
+			for raw, clean := range replace {
+				out = replaceWholeURL(out, raw, clean)
+			}
+			return out, nil, nil
+		}})
+}
+
+// replaceWholeURL replaces raw with clean where raw is a whole URL: ended
+// by a quote, a parenthesis or a '#' (cargo's "name version (source)" and
+// source = "..." forms), not where it is the start of a longer URL.
+func replaceWholeURL(data []byte, raw, clean string) []byte {
+	var out bytes.Buffer
+	for {
+		i := bytes.Index(data, []byte(raw))
+		if i < 0 {
+			out.Write(data)
+			return out.Bytes()
+		}
+		end := i + len(raw)
+		out.Write(data[:i])
+		if end == len(data) || strings.IndexByte("\")#", data[end]) >= 0 {
+			out.WriteString(clean)
+		} else {
+			out.WriteString(raw)
+		}
+		data = data[end:]
+	}
+}
+
+// resolvedOr resolves a path's symbolic links, or gives it back as is.
+func resolvedOr(path string) (string, error) {
+	resolved, err := atomicfile.Resolve(path)
+	if err != nil {
+		return filepath.Clean(path), err
+	}
+	return resolved, nil
+}
+
+// remainingLeaks are the findings --migrate did not fix.
+func remainingLeaks(leaks []urlLeak, migrations []*migration, dryRun bool) []urlLeak {
+	out := []urlLeak{}
+	for _, l := range leaks {
+		if !l.Fails() {
+			continue
+		}
+		fixed := false
+		if dryRun {
+			for _, m := range migrations {
+				fixed = fixed || l.secret == m.plan.secret() && (l.Key != "" || filepath.Base(l.Path) == "Cargo.lock")
+			}
+		}
+		if !fixed {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// printMigrate prints the human output (or the JSON) of --migrate, and
+// fails with exit code 3 when leaks remain.
+func printMigrate(env *rewriteEnv, out migrateResult) error {
+	if env.opts.JSON {
+		if err := env.writeJSON(out); err != nil {
+			return err
+		}
+	} else {
+		u := env.ui
+		verb := "moved"
+		if out.DryRun {
+			verb = "dry run: would move"
+		}
+		for _, r := range out.Registries {
+			u.Printf("%s: %s the token (%s) from %s into cargo-auth's store\n", r.Registry, verb, kindText[r.Kind], strings.Join(r.From, ", "))
+			if r.Mode == modeNative {
+				u.Printf("%s: index %s, native mode: no token in any URL\n", r.Registry, r.IndexURL)
+			} else {
+				u.Printf("%s: index %s, %s mode: cargo fetches from %s\n", r.Registry, r.IndexURL, r.Mode, r.ReplacedBy)
+			}
+		}
+		for _, f := range out.Files {
+			if out.DryRun {
+				u.Printf("%s", f.Diff)
+			} else {
+				u.Printf("wrote %s\n", env.display(f.Path))
+			}
+		}
+		if len(out.Files) > 0 && !out.DryRun {
+			u.Printf("undo with cargo auth rewrite-config --restore\n")
+		}
+		for _, r := range out.Registries {
+			for _, n := range r.Notes {
+				env.note("note: %s", n)
+			}
+		}
+		for _, l := range out.Remaining {
+			line := fmt.Sprintf("left alone: %s: %s", l.Where, kindText[l.Kind])
+			if l.URL != "" {
+				line += ": " + l.URL
+			}
+			u.Printf("%s\n", line)
+		}
+	}
+	if len(out.Remaining) == 0 {
+		return nil
+	}
+	return withExitCode(ExitFindings, withHint(fmt.Errorf("%d tokens are still where they leak; --migrate fixes only index URLs in config files and Cargo.lock", len(out.Remaining)),
+		"a CARGO_REGISTRIES_<NAME>_INDEX variable: set it to the clean URL and put the token in CARGO_REGISTRIES_<NAME>_TOKEN",
+		"a plaintext token key: cargo auth import moves it into the keyring; a comment or an inline registry-index: edit by hand"))
+}
