@@ -415,3 +415,35 @@ global-credential-providers = ["cargo:token"]`)
 		t.Fatalf("token %+v: no expiry read from the JWT", r.Token)
 	}
 }
+
+func TestStatusDefinedByConfigArgument(t *testing.T) {
+	e := newStatusEnv(t)
+	out := e.run(statusOptions{JSON: true, Offline: true, ConfigArgs: []string{
+		`registries.corp.index="` + corpIndex + `"`,
+		`registry.global-credential-providers=["cargo:token"]`,
+	}})
+	r := out.registry(t, "corp")
+	if r.Defined.Kind != "cli" || !strings.Contains(r.Defined.Display, "--config") {
+		t.Errorf("defined_in %+v, want the --config argument", r.Defined)
+	}
+	wantProblems(t, r, probProviderNoToken)
+}
+
+func TestStatusRegistryRenamedByIndexVariable(t *testing.T) {
+	e := newStatusEnv(t)
+	e.config(`[registries.corp]
+index = "` + corpIndex + `"
+credential-provider = "cargo:token"`)
+	e.setenv("CARGO_REGISTRIES_OTHER_INDEX="+corpIndex, "CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS=cargo:token",
+		"CARGO_REGISTRIES_OTHER_TOKEN="+e.secret("cgatest_renamed0123456789"))
+	r := e.offline("corp").registry(t, "corp")
+	if r.CredentialsFrom != "other" {
+		t.Errorf("credentials_from %q, want other", r.CredentialsFrom)
+	}
+	if r.Token == nil || r.Token.Origin != "environment variable CARGO_REGISTRIES_OTHER_TOKEN" {
+		t.Errorf("token %+v, want other's variable", r.Token)
+	}
+	if !r.has(probEnvRenamed) {
+		t.Errorf("no env.renamed:\n%s", describeProblems(r))
+	}
+}

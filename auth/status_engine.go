@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -163,6 +164,12 @@ func (e *statusEngine) staticProblems(r *statusRegistry, reg *cargoconfig.Regist
 		r.add(newProblem(probHTTPIndex,
 			"the index is plain http on "+t.base.Hostname()+": cargo sends the token there in clear text, and status does not",
 			"serve the registry over https and change the index URL to https://"))
+	}
+	if len(r.ReplacedBy) == 0 && r.CredentialsFrom != "" {
+		r.add(newProblem(probEnvRenamed,
+			fmt.Sprintf("cargo reads this registry's credentials under the name `%s` (%s names the same index): the settings of `%s` for credentials are ignored",
+				r.CredentialsFrom, cargoconfig.EnvPrefix(r.CredentialsFrom)+"_INDEX", r.Name),
+			"use one name for the registry in the configuration and in the environment"))
 	}
 	for _, w := range e.cfg.Warnings() {
 		switch w.Kind {
