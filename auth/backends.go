@@ -71,7 +71,7 @@ func backendsRun(ctx context.Context, opts *backendsOptions) error {
 	}
 	f.OpenTTY = nil
 	statuses := f.Backends(ctx)
-	_, hasPassphrase := f.LookupEnv(credentials.EnvFilePassphrase)
+	hasPassphrase := f.Getenv(credentials.EnvFilePassphrase) != ""
 	for i, st := range statuses {
 		if st.Name == credentials.BackendFile && st.Works && !hasPassphrase && !canPrompt {
 			statuses[i].Works = false
@@ -97,6 +97,7 @@ func backendsRun(ctx context.Context, opts *backendsOptions) error {
 	if opts.JSON {
 		enc := json.NewEncoder(f.Stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		if err := enc.Encode(report); err != nil {
 			return err
 		}

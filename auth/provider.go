@@ -90,7 +90,12 @@ func parseProviderArgs(args []string) (providerArgs, error) {
 		case "--no-verify":
 			out.NoVerify = true
 		default:
-			return out, fmt.Errorf("unknown provider argument %q (cargo-auth takes --backend, and for login --scheme, --username, --no-verify)", redactArg(args[i]))
+			// Only an option's name is shown: a stray word may be a token.
+			shown := "a word that is not an option"
+			if strings.HasPrefix(name, "--") {
+				shown = fmt.Sprintf("%q", redactArg(name))
+			}
+			return out, fmt.Errorf("unknown provider argument %s (cargo-auth takes --backend, and for login --scheme, --username, --no-verify)", shown)
 		}
 		if err != nil {
 			return out, err
