@@ -249,4 +249,3 @@ func TestFreshCredentialFallsBackToTheCachedToken(t *testing.T) {
 		t.Error("an expired token was served after the command failed")
 	}
 }
-
