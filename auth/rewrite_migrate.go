@@ -111,7 +111,7 @@ func rewriteMigrate(ctx context.Context, env *rewriteEnv) error {
 			r.From = append(r.From, l.Where)
 		}
 		if m.plan.TokenURL != "" {
-			r.ReplacedBy = redact.URL(m.plan.TokenURL)
+			r.ReplacedBy = maskURL(m.plan.TokenURL, m.plan.secret())
 		}
 		r.Notes = planNotes(ctx, env, m.plan)
 		out.Registries = append(out.Registries, r)

@@ -109,7 +109,15 @@ func checkAfterRewrite(env *rewriteEnv, plans []*rewritePlan) []string {
 		}
 		chain, err := cfg.ReplacementOf(p.Registry)
 		want := []string{p.Registry, authedSource(p.Registry)}
-		if err != nil || !slices.Equal(chain, want) {
+		switch {
+		case err != nil:
+			warnings = append(warnings, fmt.Sprintf("cargo cannot use the replacement for %s: %v", p.Registry, err))
+			continue
+		case !slices.ContainsFunc(cfg.Files(), func(f string) bool { return sameFile(f, env.targetFile()) }):
+			warnings = append(warnings, fmt.Sprintf("cargo run from this directory does not read %s: the replacement for %s works only where cargo reads it",
+				env.display(env.targetFile()), p.Registry))
+			continue
+		case !slices.Equal(chain, want):
 			warnings = append(warnings, fmt.Sprintf("cargo does not use the replacement for %s (it follows %s): another configuration file overrides [source.%s]",
 				p.Registry, strings.Join(chain, " -> "), p.Registry))
 			continue

@@ -87,7 +87,7 @@ func rewriteRegistries(ctx context.Context, env *rewriteEnv) error {
 	for _, p := range plans {
 		r := rewrittenResult{Registry: p.Registry, Mode: p.Mode, IndexURL: redact.URL(p.CleanURL), TokenSource: p.TokenSource}
 		if p.TokenURL != "" {
-			r.ReplacedBy = redact.URL(p.TokenURL)
+			r.ReplacedBy = maskURL(p.TokenURL, p.secret())
 		}
 		if res.Changed || opts.DryRun {
 			r.Notes = planNotes(ctx, env, p)

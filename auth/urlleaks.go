@@ -363,7 +363,7 @@ func (s *leakScanner) scanEnv(environ []string) {
 		}
 		registry := strings.ToLower(strings.TrimSuffix(name, "_INDEX"))
 		if c := classifyURL(v, s.known); c.kind != "" {
-			s.add(urlLeak{Env: k, Kind: c.kind, URL: redact.URL(v), Key: "registries." + registry + ".index",
+			s.add(urlLeak{Env: k, Kind: c.kind, URL: maskURL(v, c.secret), Key: "registries." + registry + ".index",
 				Registry: registry, raw: v, secret: c.secret, clean: c.clean})
 		}
 	}
@@ -386,7 +386,7 @@ func (s *leakScanner) scanText(path, text string, keyAt func(line int) (key, reg
 			if registry == "" {
 				registry = s.registryOf(c)
 			}
-			s.add(urlLeak{Path: path, Line: n, Kind: c.kind, URL: redact.URL(raw), Key: key,
+			s.add(urlLeak{Path: path, Line: n, Kind: c.kind, URL: maskURL(raw, c.secret), Key: key,
 				Registry: registry, raw: raw, secret: c.secret, clean: c.clean})
 		}
 		for _, k := range s.known {
@@ -431,18 +431,44 @@ func (s *leakScanner) add(l urlLeak) {
 	s.leaks = append(s.leaks, l)
 }
 
-// displayPath shows p relative to the current directory when inside it,
-// with ~ for the home directory, else as is.
-func displayPath(home, cwd, p string) string {
-	if cwd != "" {
-		if rel, err := filepath.Rel(cwd, p); err == nil && !strings.HasPrefix(rel, "..") {
-			return rel
+// maskURL redacts a URL for display: what redact.URL finds by shape, and
+// the token found in it, however it is spelled (a known token can look like
+// an ordinary word).
+func maskURL(raw, secret string) string {
+	out := redact.Known(redact.URL(raw))
+	if len(secret) >= 4 {
+		for _, spelled := range []string{escapeToken(secret), url.PathEscape(secret), url.QueryEscape(secret), secret} {
+			out = strings.ReplaceAll(out, spelled, redact.Placeholder)
 		}
 	}
-	if home != "" {
-		if rel, err := filepath.Rel(home, p); err == nil && !strings.HasPrefix(rel, "..") {
-			return "~" + string(filepath.Separator) + rel
+	return out
+}
+
+// displayPath shows p for a user: relative to the current directory when
+// inside it (.cargo/config.toml, Cargo.lock), with ~ for the home directory
+// otherwise (~/.cargo/config.toml), else as is. A current directory above
+// the home directory (/, a CI workspace root) does not make home paths
+// relative.
+func displayPath(home, cwd, p string) string {
+	under := func(base string) (string, bool) {
+		if base == "" {
+			return "", false
 		}
+		rel, err := filepath.Rel(base, p)
+		return rel, err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	homeRel, inHome := under(home)
+	cwdInHome := false
+	if home != "" {
+		if rel, err := filepath.Rel(home, cwd); err == nil && !strings.HasPrefix(rel, "..") {
+			cwdInHome = true
+		}
+	}
+	if rel, ok := under(cwd); ok && (!inHome || cwdInHome) {
+		return rel
+	}
+	if inHome {
+		return "~" + string(filepath.Separator) + homeRel
 	}
 	return p
 }
