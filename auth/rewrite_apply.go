@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/cargo-auth/cargo-auth/cargoconfig/tomledit"
@@ -113,17 +114,17 @@ func applyFileChange(ctx context.Context, f *Factory, env *rewriteEnv, ch fileCh
 	holdsToken := len(ch.Secrets) > 0 && containsAny(out, ch.Secrets)
 	if holdsToken && existed {
 		if info.Mode().Perm()&0o200 == 0 {
-			return res, withHint(fmt.Errorf("%s is read-only", path), "make it writable (chmod u+w), or write elsewhere with --file")
+			return res, withHint(fmt.Errorf("%s is read-only", env.display(path)), "make it writable (chmod u+w), or write elsewhere with --file")
 		}
 		if gitTracked(ctx, path) {
 			if !ch.Force {
-				return res, withHint(fmt.Errorf("refusing to write a token into %s: git tracks it, so the token would be committed", path),
+				return res, withHint(fmt.Errorf("refusing to write a token into %s: git tracks it, so the token would be committed", env.display(path)),
 					"write to $CARGO_HOME/config.toml (the default) or another untracked file with --file; --force writes it anyway")
 			}
-			res.Warnings = append(res.Warnings, fmt.Sprintf("%s is tracked by git and now holds a token: do not commit it (--force)", path))
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s is tracked by git and now holds a token: do not commit it (--force)", env.display(path)))
 		}
 	} else if existed && info.Mode().Perm()&0o200 == 0 {
-		return res, withHint(fmt.Errorf("%s is read-only", path), "make it writable (chmod u+w)")
+		return res, withHint(fmt.Errorf("%s is read-only", env.display(path)), "make it writable (chmod u+w)")
 	}
 
 	rec := prior
@@ -190,7 +191,7 @@ func baselineOf(ctx context.Context, env *rewriteEnv, path string, current []byt
 	}
 	undone, err := undoEntries(ctx, env, path, current, prior)
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("%s changed since rewrite-config last wrote it, and its entries cannot be undone: %w", path, err)
+		return nil, nil, false, fmt.Errorf("%s changed since rewrite-config last wrote it, and its entries cannot be undone: %w", env.display(path), err)
 	}
 	return undone, prior.Entries, true, nil
 }
@@ -232,7 +233,32 @@ func undoEntries(ctx context.Context, env *rewriteEnv, path string, current []by
 			return nil, err
 		}
 	}
+	dropEmptiedTables(doc, prior)
 	return doc.Bytes(), nil
+}
+
+// dropEmptiedTables deletes the tables rewrite-config's entries created
+// ([source.corp], [source.corp-authed]) once undoing them left them empty,
+// unless the original file had them.
+func dropEmptiedTables(doc *tomledit.Document, prior *fileState) {
+	had := map[string]bool{}
+	if original, err := tomledit.Parse("original", prior.Original); err == nil {
+		for _, t := range original.Tables() {
+			had[strings.Join(t, "\x00")] = true
+		}
+	}
+	for _, e := range prior.Entries {
+		if e.Existed || len(e.Key) < 2 {
+			continue
+		}
+		table := e.Key[:len(e.Key)-1]
+		if had[strings.Join(table, "\x00")] || len(doc.Keys(table...)) > 0 {
+			continue
+		}
+		if slices.ContainsFunc(doc.Tables(), func(t []string) bool { return slices.Equal(t, table) }) {
+			_ = doc.Delete(table...)
+		}
+	}
 }
 
 // parseTOMLValue reads one TOML value from its text.

@@ -141,7 +141,7 @@ func restoreFile(ctx context.Context, env *rewriteEnv, path string) (restoredFil
 	case info == nil:
 		return r, fmt.Errorf("%s was removed since rewrite-config wrote it; nothing to restore (remove the record with --force)", path)
 	case !env.opts.Force:
-		return r, withHint(fmt.Errorf("%s changed since rewrite-config last wrote it: restoring the original would lose those changes", path),
+		return r, withHint(fmt.Errorf("%s changed since rewrite-config last wrote it: restoring the original would lose those changes", env.display(path)),
 			"--restore --force undoes only rewrite-config's entries and keeps the other changes",
 			"--restore --dry-run --force shows what that would do")
 	default:
