@@ -226,6 +226,26 @@ func TestFindURLLeaksKnownTokens(t *testing.T) {
 	if got != want {
 		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
 	}
+	for _, l := range lt.scan(leakScanOptions{Store: store}) {
+		if strings.Contains(l.URL, "plain-word-token") || strings.Contains(l.URL, "env-word-token") {
+			t.Errorf("a known token shows in %q", l.URL)
+		}
+	}
+}
+
+func TestDisplayPath(t *testing.T) {
+	tests := []struct{ home, cwd, p, want string }{
+		{"/home/u", "/home/u/src/app", "/home/u/src/app/.cargo/config.toml", ".cargo/config.toml"},
+		{"/home/u", "/home/u/src/app", "/home/u/.cargo/config.toml", "~/.cargo/config.toml"},
+		{"/w/home", "/w", "/w/home/.cargo/config.toml", "~/.cargo/config.toml"},
+		{"/w/home", "/w", "/w/project/Cargo.lock", "project/Cargo.lock"},
+		{"/home/u", "/srv", "/etc/cargo/config.toml", "/etc/cargo/config.toml"},
+	}
+	for _, tt := range tests {
+		if got := displayPath(tt.home, tt.cwd, tt.p); got != tt.want {
+			t.Errorf("displayPath(%q, %q, %q) = %q, want %q", tt.home, tt.cwd, tt.p, got, tt.want)
+		}
+	}
 }
 
 func TestFindWorkspace(t *testing.T) {
