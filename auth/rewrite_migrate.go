@@ -219,6 +219,7 @@ func indexKeyRegistry(key string) (string, bool) {
 // before any file changes (so that --restore can always read it back). A
 // different token already stored is kept unless --force.
 func storeMigratedTokens(ctx context.Context, env *rewriteEnv, store credentials.Store, migrations []*migration) error {
+	var toStore []*rewritePlan
 	for _, m := range migrations {
 		p := m.plan
 		old, err := store.Get(ctx, p.CleanURL)
@@ -231,6 +232,9 @@ func storeMigratedTokens(ctx context.Context, env *rewriteEnv, store credentials
 		case err != nil && !errors.Is(err, credentials.ErrNotFound):
 			return fmt.Errorf("reading cargo-auth's store: %w", err)
 		}
+		toStore = append(toStore, p)
+	}
+	for _, p := range toStore {
 		cred := credentials.Credential{IndexURL: p.CleanURL, Registry: p.Registry, Token: p.Token, Updated: env.f.Now()}
 		if err := store.Set(ctx, cred); err != nil {
 			return fmt.Errorf("storing %s's token: %w", p.Registry, err)
