@@ -67,7 +67,7 @@ type fileResult struct {
 }
 
 // applyFileChange runs the steps at the top of this file for one file.
-func applyFileChange(ctx context.Context, f *Factory, env *rewriteEnv, ch fileChange) (fileResult, error) {
+func applyFileChange(ctx context.Context, env *rewriteEnv, ch fileChange) (fileResult, error) {
 	path, err := atomicfile.Resolve(ch.Path)
 	if err != nil {
 		return fileResult{}, err
@@ -94,16 +94,17 @@ func applyFileChange(ctx context.Context, f *Factory, env *rewriteEnv, ch fileCh
 	}
 	existed := info != nil
 	prior := st.Files[path]
-	baseline, priorEntries, rebased, err := baselineOf(ctx, env, path, current, prior)
+	base, err := baselineOf(ctx, env, path, current, prior)
 	if err != nil {
 		return res, err
 	}
+	baseline, rebased := base.bytes, base.rebased
 	res.Rebased = rebased
-	out, entries, err := ch.Edit(baseline, current, priorEntries)
+	out, entries, err := ch.Edit(baseline, current, base.entries)
 	if err != nil {
 		return res, err
 	}
-	if bytes.Equal(out, current) && (existed || len(out) > 0) {
+	if bytes.Equal(out, current) {
 		return res, nil
 	}
 	res.Changed, res.Created = true, !existed
@@ -111,32 +112,36 @@ func applyFileChange(ctx context.Context, f *Factory, env *rewriteEnv, ch fileCh
 		res.Diff = maskedDiff(env.display(path), current, out, ch.Secrets)
 		return res, nil
 	}
+	if existed && info.Mode().Perm()&0o200 == 0 {
+		return res, withHint(fmt.Errorf("%s is read-only", env.display(path)), "make it writable (chmod u+w), or write elsewhere with --file")
+	}
 	holdsToken := len(ch.Secrets) > 0 && containsAny(out, ch.Secrets)
-	if holdsToken && existed {
-		if info.Mode().Perm()&0o200 == 0 {
-			return res, withHint(fmt.Errorf("%s is read-only", env.display(path)), "make it writable (chmod u+w), or write elsewhere with --file")
-		}
-		if gitTracked(ctx, path) {
+	if holdsToken {
+		switch gitStatusOf(ctx, path) {
+		case gitFileTracked:
 			if !ch.Force {
 				return res, withHint(fmt.Errorf("refusing to write a token into %s: git tracks it, so the token would be committed", env.display(path)),
 					"write to $CARGO_HOME/config.toml (the default) or another untracked file with --file; --force writes it anyway")
 			}
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s is tracked by git and now holds a token: do not commit it (--force)", env.display(path)))
+		case gitFileUntracked:
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s holds a token and is inside a git work tree without being ignored: add it to .gitignore", env.display(path)))
 		}
-	} else if existed && info.Mode().Perm()&0o200 == 0 {
-		return res, withHint(fmt.Errorf("%s is read-only", env.display(path)), "make it writable (chmod u+w)")
 	}
 
+	// Record what was there before. Tokens that live in the store (moved
+	// now, or by an earlier --migrate) are kept as markers only.
+	moved := append(append([]movedToken(nil), ch.Moved...), base.moved...)
 	rec := prior
 	if rec == nil || rebased {
 		rec = &fileState{Created: !existed, Mode: modeOf(info), OriginalSHA256: sha256Hex(baseline)}
-		rec.Original, rec.Marked = markTokens(baseline, ch.Moved, nil)
+		rec.Original, rec.Marked = markTokens(baseline, moved, nil)
 	} else if len(ch.Moved) > 0 {
 		rec.Original, rec.Marked = markTokens(rec.Original, ch.Moved, rec.Marked)
 	}
 	for i := range entries {
 		var original []byte
-		original, rec.Marked = markTokens([]byte(entries[i].Original), ch.Moved, rec.Marked)
+		original, rec.Marked = markTokens([]byte(entries[i].Original), moved, rec.Marked)
 		entries[i].Original = string(original)
 	}
 	rec.Entries = entries
@@ -173,40 +178,51 @@ func modeOf(info fs.FileInfo) fs.FileMode {
 	return info.Mode().Perm()
 }
 
-// baselineOf works out the file without rewrite-config's entries (step 2)
-// and returns the entries rewrite-config had made, for carrying over.
-func baselineOf(ctx context.Context, env *rewriteEnv, path string, current []byte, prior *fileState) (baseline []byte, entries []stateEntry, rebased bool, err error) {
+// baseline is the file as it would be without rewrite-config (step 2).
+type baseline struct {
+	bytes []byte
+	// entries are the entries rewrite-config had made, for carrying over.
+	entries []stateEntry
+	// rebased is true when the file changed since rewrite-config wrote it.
+	rebased bool
+	// moved are the tokens read back from the store for it.
+	moved []movedToken
+}
+
+// baselineOf works out the file without rewrite-config's entries.
+func baselineOf(ctx context.Context, env *rewriteEnv, path string, current []byte, prior *fileState) (baseline, error) {
 	if prior == nil {
-		return current, nil, false, nil
+		return baseline{bytes: current}, nil
 	}
 	if sha256Hex(current) == prior.Written {
-		original, err := unmarkTokens(ctx, env, prior.Original, prior.Marked)
+		original, moved, err := unmarkTokens(ctx, env, prior.Original, prior.Marked)
 		if err != nil {
-			return nil, nil, false, err
+			return baseline{}, err
 		}
 		if prior.OriginalSHA256 != "" && sha256Hex(original) != prior.OriginalSHA256 {
-			return nil, nil, false, fmt.Errorf("rewrite-config's record of %s does not give back the original bytes (a token in the store changed since?)", path)
+			return baseline{}, fmt.Errorf("rewrite-config's record of %s does not give back the original bytes (a token in the store changed since?)", env.display(path))
 		}
-		return original, prior.Entries, false, nil
+		return baseline{bytes: original, entries: prior.Entries, moved: moved}, nil
 	}
-	undone, err := undoEntries(ctx, env, path, current, prior)
+	undone, moved, err := undoEntries(ctx, env, path, current, prior)
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("%s changed since rewrite-config last wrote it, and its entries cannot be undone: %w", env.display(path), err)
+		return baseline{}, fmt.Errorf("%s changed since rewrite-config last wrote it, and its entries cannot be undone: %w", env.display(path), err)
 	}
-	return undone, prior.Entries, true, nil
+	return baseline{bytes: undone, entries: prior.Entries, rebased: true, moved: moved}, nil
 }
 
 // undoEntries removes rewrite-config's entries from a file someone changed
 // since: keys it added are deleted, values it replaced are set back. The
 // rest of the file, the other person's changes included, stays.
-func undoEntries(ctx context.Context, env *rewriteEnv, path string, current []byte, prior *fileState) ([]byte, error) {
+func undoEntries(ctx context.Context, env *rewriteEnv, path string, current []byte, prior *fileState) ([]byte, []movedToken, error) {
 	if len(prior.Entries) == 0 {
-		return current, nil
+		return current, nil, nil
 	}
 	doc, err := tomledit.Parse(path, current)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var moved []movedToken
 	done := map[string]bool{}
 	for i := len(prior.Entries) - 1; i >= 0; i-- {
 		e := prior.Entries[i]
@@ -217,24 +233,25 @@ func undoEntries(ctx context.Context, env *rewriteEnv, path string, current []by
 		done[k] = true
 		if !e.Existed {
 			if err := doc.Delete(e.Key...); err != nil && !errors.Is(err, tomledit.ErrNotFound) {
-				return nil, err
+				return nil, nil, err
 			}
 			continue
 		}
-		raw, err := unmarkTokens(ctx, env, []byte(e.Original), prior.Marked)
+		raw, found, err := unmarkTokens(ctx, env, []byte(e.Original), prior.Marked)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		moved = append(moved, found...)
 		v, err := parseTOMLValue(string(raw))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := doc.Set(v, e.Key...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	dropEmptiedTables(doc, prior)
-	return doc.Bytes(), nil
+	return doc.Bytes(), moved, nil
 }
 
 // dropEmptiedTables deletes the tables rewrite-config's entries created

@@ -216,7 +216,7 @@ func TestMarkTokensRoundTrip(t *testing.T) {
 	if bytes.Contains(marked, []byte("w0rd")) || len(markers) != 2 {
 		t.Fatalf("marked = %q, markers = %v", marked, markers)
 	}
-	back, err := unmarkTokens(context.Background(), env, marked, markers)
+	back, _, err := unmarkTokens(context.Background(), env, marked, markers)
 	if err != nil || !bytes.Equal(back, original) {
 		t.Errorf("unmarked = %q, %v; want %q", back, err, original)
 	}
@@ -278,4 +278,45 @@ func mustResolve(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestMigratedTokenNeverInState: after --migrate moved a token out of the
+// target file itself, later runs keep it out of the state (a marker stands
+// for it), and --restore still gives the original back from the store.
+func TestMigratedTokenNeverInState(t *testing.T) {
+	env, store := newRewriteTestEnv(t)
+	target := filepath.Join(env.cfg.CargoHome(), "config.toml")
+	original := "[registries.corp]\nindex = \"sparse+https://dl.example/Kx9fT2mQ7vLp4sZaQ1w2/index/\" # pasted\n"
+	writeModeFile(t, target, original, 0o644)
+	cfg, err := env.f.CargoConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.cfg, env.opts.NoProbe, env.opts.Mode = cfg, true, modePath
+	if err := rewriteMigrate(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
+	if cred, err := store.Get(context.Background(), "sparse+https://dl.example/index/"); err != nil || cred.Token.Reveal() != "Kx9fT2mQ7vLp4sZaQ1w2" {
+		t.Fatalf("store: %v", err)
+	}
+	if got := readString(t, target); !strings.Contains(got, "index = \"sparse+https://dl.example/index/\" # pasted") {
+		t.Errorf("after migrate:\n%s", got)
+	}
+	rotated := pathPlan("Rotated1Token2Value")
+	rotated.CleanURL = "sparse+https://dl.example/index/"
+	if _, err := writePlans(context.Background(), env, target, []*rewritePlan{rotated}); err != nil {
+		t.Fatal(err)
+	}
+	if state := readString(t, env.statePath); strings.Contains(state, "Kx9fT2mQ7vLp4sZaQ1w2") {
+		t.Errorf("the state holds the migrated token:\n%s", state)
+	}
+	if got := readString(t, target); !strings.Contains(got, "index = \"sparse+https://dl.example/index/\"") || strings.Contains(got, "Kx9fT2mQ7vLp4sZaQ1w2") {
+		t.Errorf("a later run brought the token back:\n%s", got)
+	}
+	if _, err := restoreFile(context.Background(), env, mustResolve(t, target)); err != nil {
+		t.Fatal(err)
+	}
+	if got := readString(t, target); got != original {
+		t.Errorf("restored:\n%q\nwant:\n%q", got, original)
+	}
 }

@@ -61,21 +61,25 @@ func markTokens(data []byte, moved []movedToken, markers []markedToken) ([]byte,
 }
 
 // unmarkTokens puts the tokens back in place of their markers, reading them
-// from the store.
-func unmarkTokens(ctx context.Context, env *rewriteEnv, data []byte, markers []markedToken) ([]byte, error) {
+// from the store, and returns the tokens it put back (so that whatever is
+// recorded again is marked again).
+func unmarkTokens(ctx context.Context, env *rewriteEnv, data []byte, markers []markedToken) ([]byte, []movedToken, error) {
+	var found []movedToken
 	for _, m := range markers {
 		if !bytes.Contains(data, []byte(m.Marker)) {
 			continue
 		}
 		store := env.tokens.openStore(ctx)
 		if store == nil {
-			return nil, fmt.Errorf("the original holds a token that --migrate moved into cargo-auth's store, and the store cannot be opened: %v", env.tokens.storeErr)
+			return nil, nil, fmt.Errorf("the original holds a token that --migrate moved into cargo-auth's store, and the store cannot be opened: %v", env.tokens.storeErr)
 		}
 		cred, err := store.Get(ctx, m.IndexURL)
 		if err != nil {
-			return nil, fmt.Errorf("reading the token --migrate moved into cargo-auth's store: %w", err)
+			return nil, nil, fmt.Errorf("reading the token --migrate moved into cargo-auth's store: %w", err)
 		}
-		data = bytes.ReplaceAll(data, []byte(m.Marker), []byte(encodeMarked(cred.Token.Reveal(), m.Encoding)))
+		secret := cred.Token.Reveal()
+		data = bytes.ReplaceAll(data, []byte(m.Marker), []byte(encodeMarked(secret, m.Encoding)))
+		found = append(found, movedToken{Secret: secret, IndexURL: m.IndexURL})
 	}
-	return data, nil
+	return data, found, nil
 }

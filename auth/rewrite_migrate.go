@@ -260,7 +260,7 @@ func migrateFiles(ctx context.Context, env *rewriteEnv, target string, migration
 	targetPath, _ := resolvedOr(target)
 	var results []fileResult
 	apply := func(ch fileChange) error {
-		res, err := applyFileChange(ctx, env.f, env, ch)
+		res, err := applyFileChange(ctx, env, ch)
 		for _, w := range res.Warnings {
 			env.note("warning: %s", w)
 		}

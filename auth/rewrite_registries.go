@@ -119,7 +119,7 @@ func writePlans(ctx context.Context, env *rewriteEnv, target string, plans []*re
 			secrets = append(secrets, p.secret())
 		}
 	}
-	return applyFileChange(ctx, env.f, env, fileChange{
+	return applyFileChange(ctx, env, fileChange{
 		Path:    target,
 		Secrets: secrets,
 		Force:   env.opts.Force,

@@ -125,7 +125,7 @@ func restoreFile(ctx context.Context, env *rewriteEnv, path string) (restoredFil
 	var want []byte
 	switch {
 	case info != nil && sha256Hex(current) == rec.Written, info == nil && rec.Created:
-		want, err = unmarkTokens(ctx, env, rec.Original, rec.Marked)
+		want, _, err = unmarkTokens(ctx, env, rec.Original, rec.Marked)
 		if err != nil {
 			return r, err
 		}
@@ -145,7 +145,7 @@ func restoreFile(ctx context.Context, env *rewriteEnv, path string) (restoredFil
 			"--restore --force undoes only rewrite-config's entries and keeps the other changes",
 			"--restore --dry-run --force shows what that would do")
 	default:
-		want, err = undoEntries(ctx, env, path, current, rec)
+		want, _, err = undoEntries(ctx, env, path, current, rec)
 		if err != nil {
 			return r, err
 		}
@@ -202,7 +202,7 @@ func restoreRegistries(ctx context.Context, env *rewriteEnv, path string) (resto
 	case !slices.ContainsFunc(rec.Entries, func(e stateEntry) bool { return !skip[e.Registry] }):
 		return restoreFile(ctx, env, path) // nothing of other registries: the whole file goes back
 	}
-	res, err := applyFileChange(ctx, env.f, env, fileChange{
+	res, err := applyFileChange(ctx, env, fileChange{
 		Path:   path,
 		DryRun: env.opts.DryRun,
 		Edit: func(baseline, current []byte, prior []stateEntry) ([]byte, []stateEntry, error) {
