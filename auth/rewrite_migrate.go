@@ -59,15 +59,8 @@ func rewriteMigrate(ctx context.Context, env *rewriteEnv) error {
 		plans = append(plans, m.plan)
 	}
 	target := env.targetFile()
-	if err := checkReplacementConflicts(env.cfg, target, plans); err != nil {
+	if err := checkPlans(env.cfg, target, plans); err != nil {
 		return err
-	}
-	for _, p := range plans {
-		if p.Mode == modeNative {
-			if err := checkNativeProvider(env.cfg, p, registryTarget{Name: p.Registry, IndexURL: p.CleanURL}, target); err != nil {
-				return err
-			}
-		}
 	}
 	if !env.opts.DryRun {
 		if err := storeMigratedTokens(ctx, env, store, migrations); err != nil {
@@ -135,34 +128,31 @@ func planMigrations(ctx context.Context, env *rewriteEnv, leaks []urlLeak, setti
 	for _, name := range names {
 		m := byRegistry[name]
 		l := m.leaks[0]
-		setting := settings[name]
-		for _, kv := range [][2]*string{{&setting.Mode, &env.opts.Mode}, {&setting.Template, &env.opts.Template}, {&setting.User, &env.opts.User}} {
-			if *kv[1] != "" {
-				*kv[0] = *kv[1]
-			}
-		}
+		setting := overlayFlags(env.opts, settings[name])
 		tok := credentials.NewToken(l.secret, credentials.SchemeRaw)
 		env.tokens.remember(tok, name)
 		p := &rewritePlan{Registry: name, CleanURL: l.clean, Token: tok, TokenSource: "moved from " + l.Where}
 		if setting.Mode == "" {
-			p.Mode = modeNative
-			if ok, _ := probeHeaderAuth(ctx, env, p); !ok || env.opts.NoProbe {
-				p.Mode = map[string]string{leakPathToken: modePath, leakUserinfoPassword: modeUserinfo, leakUserinfoUser: modeUserinfo}[l.Kind]
+			supported := false
+			if !env.opts.NoProbe {
+				supported, _ = probeHeaderAuth(ctx, env, p)
 			}
-			if p.Mode == "" {
+			setting.Mode = modeNative
+			if !supported {
+				setting.Mode = map[string]string{leakPathToken: modePath, leakUserinfoPassword: modeUserinfo, leakUserinfoUser: modeUserinfo}[l.Kind]
+			}
+			if setting.Mode == "" {
 				return nil, usageErrorf("cannot tell how %s's token should reach the registry (%s in %s): give --mode", name, kindText[l.Kind], l.Where)
 			}
-		} else {
-			p.Mode = setting.Mode
 		}
-		if p.Mode != modeNative && setting.Template == "" && setting.URL == "" && setting.User == "" {
-			setting.Template = l.template()
+		if setting.Mode != modeNative && setting.Template == "" && setting.URL == "" && setting.User == "" {
+			setting.Template = l.template() // the old URL's shape
 		}
-		setting.Mode = p.Mode
 		var err error
-		if p.Setting, err = resolveSetting(&rewriteConfigOptions{}, map[string]rewriteSetting{name: setting}, name); err != nil {
+		if p.Setting, err = validateSetting(name, setting); err != nil {
 			return nil, err
 		}
+		p.Mode = p.Setting.Mode
 		if p.Mode != modeNative {
 			if p.TokenURL, err = p.tokenURL(); err != nil {
 				return nil, err

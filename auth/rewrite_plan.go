@@ -43,19 +43,26 @@ func (p *rewritePlan) secret() string { return p.Token.Reveal() }
 // authedSource is the name of the replacement source holding the token URL.
 func authedSource(registry string) string { return registry + "-authed" }
 
-// resolveSetting puts the flags over the registry's cargo-auth.toml table.
+// resolveSetting puts the flags over the registry's cargo-auth.toml table
+// and checks the result.
 func resolveSetting(opts *rewriteConfigOptions, settings map[string]rewriteSetting, name string) (rewriteSetting, error) {
-	s := settings[name]
-	fromFlags := false
+	return validateSetting(name, overlayFlags(opts, settings[name]))
+}
+
+// overlayFlags puts --mode, --template and --user over a setting.
+func overlayFlags(opts *rewriteConfigOptions, s rewriteSetting) rewriteSetting {
 	for _, kv := range [][2]*string{{&s.Mode, &opts.Mode}, {&s.Template, &opts.Template}, {&s.User, &opts.User}} {
 		if *kv[1] != "" {
 			*kv[0] = *kv[1]
-			fromFlags = true
+			s.Origin = "the command line"
 		}
 	}
-	if fromFlags {
-		s.Origin = "the command line"
-	}
+	return s
+}
+
+// validateSetting checks a registry's setting: a known mode, a template
+// that can work in it, --user only for userinfo.
+func validateSetting(name string, s rewriteSetting) (rewriteSetting, error) {
 	if s.Mode == "" && s.Template != "" {
 		s.Mode = modePath
 	}
@@ -175,7 +182,7 @@ func (p *rewritePlan) tokenURL() (string, error) {
 
 // buildPlan resolves one registry: its clean index from cargo's
 // configuration, its setting, its token and the token URL.
-func buildPlan(ctx context.Context, opts *rewriteConfigOptions, cfg *cargoconfig.Config, tokens *tokenFinder, name string, setting rewriteSetting) (*rewritePlan, error) {
+func buildPlan(ctx context.Context, cfg *cargoconfig.Config, tokens *tokenFinder, name string, setting rewriteSetting) (*rewritePlan, error) {
 	if looksLikeIndexURL(name) {
 		return nil, usageErrorf("rewrite-config takes registry names, not URLs: %s", redact.URL(name))
 	}
@@ -201,9 +208,12 @@ func buildPlan(ctx context.Context, opts *rewriteConfigOptions, cfg *cargoconfig
 		return p, nil
 	}
 	if p.Token.IsZero() {
-		return nil, withHint(fmt.Errorf("no token for %s", name),
-			fmt.Sprintf("store one with `cargo auth login %s`, set %s_TOKEN, or pipe it to `cargo auth rewrite-config %s --token-stdin`",
-				name, cargoconfig.EnvPrefix(name), name))
+		hints := []string{fmt.Sprintf("store one with `cargo auth login %s`, set %s_TOKEN, or pipe it to `cargo auth rewrite-config %s --token-stdin`",
+			name, cargoconfig.EnvPrefix(name), name)}
+		if h := tokens.storeHint(); h != "" {
+			hints = append(hints, h)
+		}
+		return nil, withHint(fmt.Errorf("no token for %s", name), hints...)
 	}
 	if p.TokenURL, err = p.tokenURL(); err != nil {
 		return nil, err

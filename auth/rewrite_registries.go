@@ -59,25 +59,15 @@ func rewriteRegistries(ctx context.Context, env *rewriteEnv) error {
 		if err != nil {
 			return err
 		}
-		plan, err := buildPlan(ctx, opts, env.cfg, env.tokens, name, setting)
+		plan, err := buildPlan(ctx, env.cfg, env.tokens, name, setting)
 		if err != nil {
-			if hint := env.tokens.storeHint(); hint != "" && plan == nil && strings.HasPrefix(err.Error(), "no token for") {
-				return withHint(err, hint)
-			}
 			return err
 		}
 		plans = append(plans, plan)
 	}
 	target := env.targetFile()
-	if err := checkReplacementConflicts(env.cfg, target, plans); err != nil {
+	if err := checkPlans(env.cfg, target, plans); err != nil {
 		return err
-	}
-	for _, p := range plans {
-		if p.Mode == modeNative {
-			if err := checkNativeProvider(env.cfg, p, registryTarget{Name: p.Registry, IndexURL: p.CleanURL}, target); err != nil {
-				return err
-			}
-		}
 	}
 	res, err := writePlans(ctx, env, target, plans)
 	if err != nil {
@@ -156,6 +146,23 @@ func applyPlan(ed *tomlEditor, p *rewritePlan) error {
 		return err
 	}
 	return ed.set(p.Registry, tomledit.String(p.TokenURL), true, "source", authed, "registry")
+}
+
+// checkPlans refuses plans cargo could not follow: replacement sources
+// defined elsewhere (checkReplacementConflicts), and native mode for a
+// registry whose own credential-provider shuts cargo-auth out.
+func checkPlans(cfg *cargoconfig.Config, target string, plans []*rewritePlan) error {
+	if err := checkReplacementConflicts(cfg, target, plans); err != nil {
+		return err
+	}
+	for _, p := range plans {
+		if p.Mode == modeNative {
+			if err := checkNativeProvider(cfg, p, registryTarget{Name: p.Registry, IndexURL: p.CleanURL}, target); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkReplacementConflicts refuses to replace a registry whose sources are
