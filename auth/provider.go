@@ -158,7 +158,7 @@ func (h *providerHandler) Get(ctx context.Context, req *credentials.Request) (cr
 	if err != nil {
 		return credentials.GetResponse{}, err
 	}
-	cred, err := store.Get(ctx, req.Registry.IndexURL)
+	cred, err := getCredential(ctx, store, req.Registry.IndexURL)
 	switch {
 	case errors.Is(err, credentials.ErrNotFound):
 		return credentials.GetResponse{}, err
@@ -286,6 +286,27 @@ func (h *providerHandler) Logout(ctx context.Context, req *credentials.Request) 
 		return fmt.Errorf("%s", err)
 	}
 	return err
+}
+
+// cratesIOIndexes are the two names of crates.io's index: cargo's
+// configuration knows the git one, the sparse one is what cargo uses by
+// default. A token stored under either serves both.
+var cratesIOIndexes = []string{"https://github.com/rust-lang/crates.io-index", "sparse+https://index.crates.io/"}
+
+// getCredential is store.Get, trying crates.io's other index name too.
+func getCredential(ctx context.Context, store credentials.Store, indexURL string) (credentials.Credential, error) {
+	cred, err := store.Get(ctx, indexURL)
+	if !errors.Is(err, credentials.ErrNotFound) {
+		return cred, err
+	}
+	for i, u := range cratesIOIndexes {
+		if credentials.MatchIndexURL(u, indexURL) {
+			if other, err2 := store.Get(ctx, cratesIOIndexes[1-i]); err2 == nil {
+				return other, nil
+			}
+		}
+	}
+	return cred, err
 }
 
 // flattenHints puts an error's hints into one line, for the protocol's

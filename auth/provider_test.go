@@ -219,3 +219,13 @@ func TestParseProviderArgs(t *testing.T) {
 		}
 	}
 }
+
+// crates.io's token is found under either name of its index.
+func TestProviderCratesIOEitherIndexName(t *testing.T) {
+	e := newTokensEnv(t, nil)
+	e.store.Set(context.Background(), credentials.Credential{IndexURL: "https://github.com/rust-lang/crates.io-index", Token: credentials.NewToken("cgatest_crates_io_token", credentials.SchemeRaw)})
+	_, answers := e.providerRun(e.factory(), getRequest("sparse+https://index.crates.io/"), getRequest("sparse+https://other.example/"))
+	if okOf(t, answers[0])["token"] != "cgatest_crates_io_token" || errKind(answers[1]) != "not-found" {
+		t.Errorf("answers %v", answers)
+	}
+}

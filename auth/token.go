@@ -83,7 +83,7 @@ func tokenRun(ctx context.Context, opts *tokenOptions) error {
 	if err != nil {
 		return withHint(fmt.Errorf("opening the keyring: %w", err), "cargo auth backends shows which backends work here")
 	}
-	cred, err := store.Get(ctx, target.IndexURL)
+	cred, err := getCredential(ctx, store, target.IndexURL)
 	if errors.Is(err, credentials.ErrNotFound) {
 		return withHint(fmt.Errorf("no token stored for %s in %s", label, store.Backend()), "store one with cargo auth login "+loginArg(target))
 	}
