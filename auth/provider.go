@@ -128,6 +128,9 @@ func (h *providerHandler) unusable(req *credentials.Request, err error) error {
 	if !h.noted {
 		h.noted = true
 		reason, _, _ := strings.Cut(err.Error(), "; ")
+		if all, _, ok := strings.Cut(reason, ": "); ok && strings.HasPrefix(all, "no keyring backend works") {
+			reason = all // the first backend's reason alone would mislead
+		}
 		printDiagnostic(h.f.Stderr, fmt.Sprintf("no keyring for %s (%s); cargo tries its next credential provider (cargo auth backends says more)", requestLabel(req), reason))
 	}
 	return err

@@ -229,3 +229,15 @@ func TestProviderCratesIOEitherIndexName(t *testing.T) {
 		t.Errorf("answers %v", answers)
 	}
 }
+
+func TestProviderNoBackendWorksSaysSo(t *testing.T) {
+	e := newTokensEnv(t, nil)
+	f := e.factory()
+	f.Store = func(context.Context, string) (credentials.Store, error) {
+		return nil, fmt.Errorf("no keyring backend works here: secret-service: no bus; pass: no store; keyctl: denied; file: no passphrase: %w", credentials.ErrUnavailable)
+	}
+	e.providerRun(f, getRequest("sparse+https://a.example/"))
+	if want := "cargo-auth: no keyring for corp (no keyring backend works here); cargo tries its next credential provider (cargo auth backends says more)\n"; e.stderr.String() != want {
+		t.Errorf("stderr %q, want %q", e.stderr.String(), want)
+	}
+}
