@@ -58,7 +58,7 @@ func newRewriteConfigCommand(f *Factory, runF func(context.Context, *rewriteConf
 			"--restore gives every edited file back byte for byte. See docs/rewrite-config.md.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "mode", Usage: "`MODE` for the named registries: path, userinfo or native (default: from cargo-auth.toml)"},
-			&cli.StringFlag{Name: "template", Usage: "path mode: the index `URL` with a {token} placeholder"},
+			&cli.StringFlag{Name: "template", Usage: "the token-bearing index `URL` with a {token} placeholder (path mode; userinfo mode optionally)"},
 			&cli.StringFlag{Name: "user", Usage: "userinfo mode: the `NAME` in https://NAME:<token>@host/... (default: the stored Basic user, else cargo-auth)"},
 			&cli.StringFlag{Name: "file", Usage: "write the replacement into `FILE` (default: $CARGO_HOME/config.toml)", EnvVars: []string{"CARGO_AUTH_REWRITE_FILE"}},
 			&cli.BoolFlag{Name: "token-stdin", Usage: "read the token of the one named registry from the first line of stdin"},
