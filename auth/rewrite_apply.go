@@ -212,8 +212,9 @@ func baselineOf(ctx context.Context, env *rewriteEnv, path string, current []byt
 }
 
 // undoEntries removes rewrite-config's entries from a file someone changed
-// since: keys it added are deleted, values it replaced are set back. The
-// rest of the file, the other person's changes included, stays.
+// since: keys it added are deleted, values it replaced are set back, unless
+// their value changed since rewrite-config wrote it. The rest of the file,
+// the other person's changes included, stays.
 func undoEntries(ctx context.Context, env *rewriteEnv, path string, current []byte, prior *fileState) ([]byte, []movedToken, error) {
 	if len(prior.Entries) == 0 {
 		return current, nil, nil
@@ -231,6 +232,9 @@ func undoEntries(ctx context.Context, env *rewriteEnv, path string, current []by
 			continue
 		}
 		done[k] = true
+		if now, ok := doc.Get(e.Key...); ok && e.Written != "" && sha256Hex([]byte(now.Raw())) != e.Written {
+			continue // changed by someone else since: theirs now
+		}
 		if !e.Existed {
 			if err := doc.Delete(e.Key...); err != nil && !errors.Is(err, tomledit.ErrNotFound) {
 				return nil, nil, err
@@ -340,6 +344,9 @@ func (e *tomlEditor) set(registry string, value tomledit.Value, secret bool, key
 	}
 	if err := e.doc.Set(value, key...); err != nil {
 		return err
+	}
+	if now, ok := e.doc.Get(key...); ok {
+		entry.Written = sha256Hex([]byte(now.Raw()))
 	}
 	for i, old := range e.entries {
 		if old.Registry == registry && strings.Join(old.Key, "\x00") == strings.Join(key, "\x00") {

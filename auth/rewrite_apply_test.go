@@ -320,3 +320,25 @@ func TestMigratedTokenNeverInState(t *testing.T) {
 		t.Errorf("restored:\n%q\nwant:\n%q", got, original)
 	}
 }
+
+// TestUndoLeavesValuesChangedSince: a key rewrite-config set and someone
+// (cargo auth login, an editor) changed since is theirs: undoing keeps it.
+func TestUndoLeavesValuesChangedSince(t *testing.T) {
+	env, _ := newRewriteTestEnv(t)
+	target := filepath.Join(env.cfg.CargoHome(), "config.toml")
+	writeModeFile(t, target, "[net]\nretry = 3\n", 0o600)
+	native := &rewritePlan{Registry: "corp", Mode: modeNative, CleanURL: "sparse+https://corp.example/index/"}
+	if _, err := writePlans(context.Background(), env, target, []*rewritePlan{native, pathPlan("First1Token2Value3")}); err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(readString(t, target), `"cargo-auth"]`, `"cargo-auth --backend file"]`, 1)
+	writeModeFile(t, target, changed, 0o600)
+	env.opts.Force = true
+	if _, err := restoreFile(context.Background(), env, mustResolve(t, target)); err != nil {
+		t.Fatal(err)
+	}
+	want := "[net]\nretry = 3\n\n[registry]\nglobal-credential-providers = [\"cargo:token\", \"cargo-auth --backend file\"]\n"
+	if got := readString(t, target); got != want {
+		t.Errorf("after restore --force:\n%q\nwant:\n%q", got, want)
+	}
+}

@@ -63,6 +63,9 @@ type stateEntry struct {
 	// its value's TOML text (tokens marked), set back by an undo.
 	Existed  bool   `json:"existed,omitempty"`
 	Original string `json:"original,omitempty"`
+	// Written is the SHA-256 of the value's TOML text as rewrite-config
+	// wrote it: undoing leaves a value someone changed since alone.
+	Written string `json:"written,omitempty"`
 	// Secret is true when the value written holds a token.
 	Secret bool `json:"secret,omitempty"`
 	// Migrated marks a clean URL that --migrate put in place of a
