@@ -1,9 +1,7 @@
 package auth
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -64,8 +62,8 @@ func loadRewriteSettings(dir, cargoHome, home string) (map[string]rewriteSetting
 		}
 		seen[path] = true
 		data, err := os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) && !fileExists(path) {
-			continue
+		if err != nil && !fileExists(path) {
+			continue // missing, or behind a directory we may not enter
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", path, err)

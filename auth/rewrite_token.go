@@ -43,11 +43,11 @@ func (t *tokenFinder) openStore(ctx context.Context) credentials.Store {
 // when there is none (the caller decides whether that is an error).
 func (t *tokenFinder) find(ctx context.Context, name, indexURL string) (credentials.Token, string, error) {
 	if t.opts.TokenStdin {
-		tok, err := readStdinToken(t.f, string(credentials.SchemeRaw))
+		value, err := t.readStdin(name)
 		if err != nil {
 			return credentials.Token{}, "", withExitCode(ExitUsage, err)
 		}
-		return t.remember(tok.token, name), "stdin", nil
+		return t.remember(credentials.ParseAuthorization(value), name), "stdin", nil
 	}
 	variable := cargoconfig.EnvPrefix(name) + "_TOKEN"
 	if v, ok := t.f.LookupEnv(variable); ok && v != "" {
@@ -67,6 +67,28 @@ func (t *tokenFinder) find(ctx context.Context, name, indexURL string) (credenti
 	default:
 		return credentials.Token{}, "", fmt.Errorf("reading the token of %s from cargo-auth's store: %w", name, err)
 	}
+}
+
+// readStdin reads --token-stdin: the first line of a pipe or file, or a
+// line typed without echo when stdin is a terminal. A value given with its
+// scheme ("Bearer x") goes into the URL without it.
+func (t *tokenFinder) readStdin(name string) (string, error) {
+	f := t.f
+	if f.Stdin != nil && isTerminal(f.Stdin) {
+		value, err := promptSecret(f, fmt.Sprintf("token for %s (input hidden): ", name))
+		if err == nil && value == "" {
+			err = errors.New("--token-stdin: nothing was typed")
+		}
+		return value, err
+	}
+	if f.Stdin == nil {
+		return "", errors.New("--token-stdin: no standard input")
+	}
+	value, err := firstLine(f.Stdin, "--token-stdin: the first line of stdin is empty")
+	if err != nil {
+		return "", withHint(err, fmt.Sprintf("pipe the token: cargo auth rewrite-config %s --token-stdin < token-file", name))
+	}
+	return value, nil
 }
 
 // remember registers the token with the redactor, in the spellings a URL
