@@ -73,20 +73,11 @@ func applyFileChange(ctx context.Context, env *rewriteEnv, ch fileChange) (fileR
 		return fileResult{}, err
 	}
 	res := fileResult{Path: path}
-	unlockFile, err := atomicfile.Lock(ctx, path)
-	if err != nil {
-		return res, fmt.Errorf("another cargo-auth is editing %s: %w", path, err)
-	}
-	defer unlockFile()
-	unlockState, err := lockRewriteState(ctx, env.statePath)
+	st, unlock, err := lockForEdit(ctx, env.statePath, path)
 	if err != nil {
 		return res, err
 	}
-	defer unlockState()
-	st, err := loadRewriteState(env.statePath)
-	if err != nil {
-		return res, err
-	}
+	defer unlock()
 
 	current, info, err := readIfExists(path)
 	if err != nil {

@@ -141,6 +141,7 @@ type rewriteEnv struct {
 // rewriteConfigRun does what the options ask.
 func rewriteConfigRun(ctx context.Context, opts *rewriteConfigOptions) error {
 	f := opts.Factory
+	disablePromptsIfAsked(f)
 	cfg, err := f.CargoConfig(opts.ConfigArgs)
 	if err != nil {
 		return err

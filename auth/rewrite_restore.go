@@ -99,20 +99,11 @@ func rewriteRestore(ctx context.Context, env *rewriteEnv) error {
 // edit.
 func restoreFile(ctx context.Context, env *rewriteEnv, path string) (restoredFile, error) {
 	r := restoredFile{Path: path}
-	unlockFile, err := atomicfile.Lock(ctx, path)
-	if err != nil {
-		return r, fmt.Errorf("another cargo-auth is editing %s: %w", path, err)
-	}
-	defer unlockFile()
-	unlockState, err := lockRewriteState(ctx, env.statePath)
+	st, unlock, err := lockForEdit(ctx, env.statePath, path)
 	if err != nil {
 		return r, err
 	}
-	defer unlockState()
-	st, err := loadRewriteState(env.statePath)
-	if err != nil {
-		return r, err
-	}
+	defer unlock()
 	rec := st.Files[path]
 	if rec == nil {
 		r.Action = "unchanged"

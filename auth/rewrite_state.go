@@ -145,6 +145,27 @@ func lockRewriteState(ctx context.Context, path string) (func() error, error) {
 	return unlock, nil
 }
 
+// lockForEdit takes the edited file's lock, then the state's, and reads
+// the state: the start of every read-modify-write of a recorded file.
+// unlock releases both.
+func lockForEdit(ctx context.Context, statePath, path string) (st *rewriteState, unlock func(), err error) {
+	unlockFile, err := atomicfile.Lock(ctx, path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("another cargo-auth is editing %s: %w", path, err)
+	}
+	unlockState, err := lockRewriteState(ctx, statePath)
+	if err != nil {
+		unlockFile()
+		return nil, nil, err
+	}
+	unlock = func() { unlockState(); unlockFile() }
+	if st, err = loadRewriteState(statePath); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return st, unlock, nil
+}
+
 func sha256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
