@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -111,6 +112,34 @@ func TestRewriteOptionsValidate(t *testing.T) {
 		}
 		if err != nil && exitCodeOf(err) != ExitUsage {
 			t.Errorf("validate(%+v): exit code %d, want %d", tt.opts, exitCodeOf(err), ExitUsage)
+		}
+	}
+}
+
+// TestReplacementConflicts: a project may commit the clean half of the
+// replacement; anything else that claims the names or the index is refused.
+func TestReplacementConflicts(t *testing.T) {
+	tests := []struct{ project, want string }{
+		{"", ""},
+		{"[source.corp]\nregistry = \"sparse+https://corp.example/index/\"\nreplace-with = \"corp-authed\"\n", ""},
+		{"[source.corp]\nregistry = \"sparse+https://elsewhere.example/index/\"\n", "[source.corp] is already defined in ~/src/app/.cargo/config.toml:2"},
+		{"[source.corp-authed]\nregistry = \"sparse+https://dl.example/x/index/\"\n", "[source.corp-authed] is already defined"},
+		{"[source.vendored]\nregistry = \"sparse+https://corp.example/index\"\nreplace-with = \"vendor\"\n[source.vendor]\ndirectory = \"vendor\"\n",
+			"[source.vendored] (~/src/app/.cargo/config.toml:2) already names corp's index"},
+	}
+	for _, tt := range tests {
+		lt := newLeakTree(t)
+		lt.write(".cargo/config.toml", "[registries.corp]\nindex = \"sparse+https://corp.example/index/\"\n")
+		if tt.project != "" {
+			lt.write("src/app/.cargo/config.toml", tt.project)
+		}
+		cfg, err := lt.factory().CargoConfig(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = checkReplacementConflicts(cfg, filepath.Join(lt.cargoHome, "config.toml"), []*rewritePlan{pathPlan("Kx9fT2mQ7vLp4sZa")})
+		if (err == nil) != (tt.want == "") || err != nil && !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("project config %q: err = %v, want %q", tt.project, err, tt.want)
 		}
 	}
 }

@@ -178,11 +178,17 @@ func checkReplacementConflicts(cfg *cargoconfig.Config, target string, plans []*
 			continue
 		}
 		cleanKey, _ := credentials.Key(p.CleanURL)
+		sameIndex := func(u string) bool { key, err := credentials.Key(u); return err == nil && key == cleanKey }
 		for name, s := range sources {
 			ours := name == p.Registry || name == authedSource(p.Registry)
 			inTarget := s.Registry.Origin.Kind == cargoconfig.OriginFile && sameFile(s.Registry.Origin.Path, target) ||
 				s.ReplaceWith.Origin.Kind == cargoconfig.OriginFile && sameFile(s.ReplaceWith.Origin.Path, target)
-			if ours && !inTarget && (s.Registry.Origin.Kind != cargoconfig.OriginDefault || s.ReplaceWith.Origin.Kind != cargoconfig.OriginDefault) {
+			// A project may commit the clean half itself ([source.corp]
+			// registry = clean, replace-with = "corp-authed"); only the
+			// token-bearing half must come from here.
+			compatible := name == p.Registry && sameIndex(s.Registry.Value) &&
+				(s.ReplaceWith.Value == "" || s.ReplaceWith.Value == authedSource(p.Registry))
+			if ours && !inTarget && !compatible && (s.Registry.Origin.Kind != cargoconfig.OriginDefault || s.ReplaceWith.Origin.Kind != cargoconfig.OriginDefault) {
 				origin := s.Registry.Origin
 				if origin.Kind == cargoconfig.OriginDefault {
 					origin = s.ReplaceWith.Origin
@@ -191,7 +197,7 @@ func checkReplacementConflicts(cfg *cargoconfig.Config, target string, plans []*
 					"remove it there, or write the replacement into that file with --file")
 			}
 			if !ours && s.Registry.Value != "" {
-				if key, err := credentials.Key(s.Registry.Value); err == nil && key == cleanKey {
+				if sameIndex(s.Registry.Value) {
 					return withHint(fmt.Errorf("[source.%s] (%s) already names %s's index: cargo allows one source per location", name, s.Registry.Origin, p.Registry),
 						"remove that source replacement first, or use --mode native")
 				}
