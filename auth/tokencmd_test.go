@@ -206,10 +206,12 @@ func TestFreshCredentialMintsOnceUnderConcurrency(t *testing.T) {
 	results := make([]string, 8)
 	for i := range results {
 		wg.Add(1)
+		// factory() resets the env's shared buffers: build each one before
+		// its goroutine starts.
+		f := e.factory()
+		f.Stderr, f.Stdout = &strings.Builder{}, &strings.Builder{}
 		go func() {
 			defer wg.Done()
-			f := e.factory()
-			f.Stderr, f.Stdout = &strings.Builder{}, &strings.Builder{}
 			cred, err := freshCredential(context.Background(), f, e.store, expired)
 			if err != nil {
 				t.Error(err)
