@@ -10,14 +10,14 @@ _cargo_auth_complete() {
 	local words
 	case "$sub" in
 	"") words="backends completion import login logout rewrite-config status token verify --help --version" ;;
-	backends) words="--help" ;;
+	backends) words="--json --help" ;;
 	completion) words="bash zsh fish --help" ;;
-	import) words="--help" ;;
-	login) words="--help" ;;
-	logout) words="--help" ;;
-	rewrite-config) words="--help" ;;
-	status) words="--help" ;;
-	token) words="--help" ;;
+	import) words="--backend --config --dry-run --keep --no-configure --replace --help" ;;
+	login) words="--backend --config --index --no-configure --no-verify --replace-provider --scheme --token-command --token-file --token-ttl --username --help" ;;
+	logout) words="--backend --config --index --unconfigure --help" ;;
+	rewrite-config) words="--backend --check --config --dry-run --file --force --json --migrate --mode --no-probe --restore --template --token-stdin --user --help" ;;
+	status) words="--backend --config --json --offline --registry --run-providers --show-token --timeout -r --help" ;;
+	token) words="--backend --config --index --secret --help" ;;
 	verify) words="--backend --config --crate --crates-from --format --jobs --json --rps --scheme --timeout --token-file --token-stdin --trust-origin --help" ;;
 	*) words= ;;
 	esac
