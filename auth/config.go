@@ -36,6 +36,28 @@ func jsonFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "json", Usage: "print JSON (schema documented in docs/)"}
 }
 
+// indexFlag names a registry by its index URL, for registries that cargo's
+// configuration does not name.
+func indexFlag() cli.Flag {
+	return &cli.StringFlag{Name: "index", Usage: "the registry's index `URL`, for a registry cargo's configuration does not name"}
+}
+
+// registryArg reads the registry a one-registry command acts on: at most
+// one NAME or INDEX-URL argument, or --index, not both.
+func registryArg(c *cli.Context) (string, error) {
+	if c.NArg() > 1 {
+		return "", usageErrorf("%s takes at most one registry, got %d arguments", c.Command.Name, c.NArg())
+	}
+	registry := c.Args().First()
+	if index := c.String("index"); index != "" {
+		if registry != "" {
+			return "", usageErrorf("give the registry as a name or with --index, not both")
+		}
+		registry = index
+	}
+	return registry, nil
+}
+
 // CargoConfig loads cargo's configuration as a cargo command run in the
 // current directory with this environment and these --config layers would.
 func (f *Factory) CargoConfig(configArgs []string) (*cargoconfig.Config, error) {

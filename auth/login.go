@@ -58,7 +58,7 @@ func newLoginCommand(f *Factory, runF func(context.Context, *loginOptions) error
 			"token is missing or about to expire. Exit status: 0 stored, 4 the registry rejected\n" +
 			"the token (nothing stored), 1 error, 2 usage. See docs/tokens.md.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "index", Usage: "the registry's index `URL`, for a registry cargo's configuration does not name"},
+			indexFlag(),
 			&cli.StringFlag{Name: "token-file", Usage: "read the token from the first line of `FILE`"},
 			&cli.StringFlag{Name: "scheme", Usage: "send the token as `raw|bearer|basic` (default: detect; basic takes USER:SECRET or --username)"},
 			&cli.StringFlag{Name: "username", Usage: "user `NAME` of a Basic token (default: PAT, as Azure Artifacts expects)"},
@@ -71,12 +71,13 @@ func newLoginCommand(f *Factory, runF func(context.Context, *loginOptions) error
 			backendFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 1 {
-				return usageErrorf("login takes at most one registry, got %d arguments", c.NArg())
+			registry, err := registryArg(c)
+			if err != nil {
+				return err
 			}
 			opts := &loginOptions{
 				Factory:         f,
-				Registry:        c.Args().First(),
+				Registry:        registry,
 				ConfigArgs:      c.StringSlice("config"),
 				Backend:         c.String("backend"),
 				TokenFile:       c.String("token-file"),
@@ -88,12 +89,6 @@ func newLoginCommand(f *Factory, runF func(context.Context, *loginOptions) error
 				ReplaceProvider: c.Bool("replace-provider"),
 			}
 			opts.PinBackend = opts.Backend != "" && opts.Backend != f.Getenv(credentials.EnvBackend)
-			if index := c.String("index"); index != "" {
-				if opts.Registry != "" {
-					return usageErrorf("give the registry as a name or with --index, not both")
-				}
-				opts.Registry = index
-			}
 			argv, err := parseTokenCommandFlag(c.StringSlice("token-command"))
 			if err != nil {
 				return err

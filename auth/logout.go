@@ -34,27 +34,22 @@ func newLogoutCommand(f *Factory, runF func(context.Context, *logoutOptions) err
 			"registries still have tokens in cargo-auth. Logging out of a registry with no stored\n" +
 			"token is not an error. Exit status: 0 done, 1 error, 2 usage (an unknown registry).",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "index", Usage: "the registry's index `URL`, for a registry cargo's configuration does not name"},
+			indexFlag(),
 			&cli.BoolFlag{Name: "unconfigure", Usage: "also undo login's edit of $CARGO_HOME/config.toml"},
 			configFlag(),
 			backendFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 1 {
-				return usageErrorf("logout takes at most one registry, got %d arguments", c.NArg())
+			registry, err := registryArg(c)
+			if err != nil {
+				return err
 			}
 			opts := &logoutOptions{
 				Factory:     f,
-				Registry:    c.Args().First(),
+				Registry:    registry,
 				ConfigArgs:  c.StringSlice("config"),
 				Backend:     c.String("backend"),
 				Unconfigure: c.Bool("unconfigure"),
-			}
-			if index := c.String("index"); index != "" {
-				if opts.Registry != "" {
-					return usageErrorf("give the registry as a name or with --index, not both")
-				}
-				opts.Registry = index
 			}
 			if runF != nil {
 				return runF(c.Context, opts)

@@ -36,27 +36,22 @@ func newTokenCommand(f *Factory, runF func(context.Context, *tokenOptions) error
 			"token command is refreshed first when it is about to expire. Exit status: 0 printed,\n" +
 			"1 no token or an error, 2 usage (an unknown registry).",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "index", Usage: "the registry's index `URL`, for a registry cargo's configuration does not name"},
+			indexFlag(),
 			&cli.BoolFlag{Name: "secret", Usage: "print the bare secret, without the scheme cargo sends it with"},
 			configFlag(),
 			backendFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 1 {
-				return usageErrorf("token takes at most one registry, got %d arguments", c.NArg())
+			registry, err := registryArg(c)
+			if err != nil {
+				return err
 			}
 			opts := &tokenOptions{
 				Factory:    f,
-				Registry:   c.Args().First(),
+				Registry:   registry,
 				ConfigArgs: c.StringSlice("config"),
 				Backend:    c.String("backend"),
 				Secret:     c.Bool("secret"),
-			}
-			if index := c.String("index"); index != "" {
-				if opts.Registry != "" {
-					return usageErrorf("give the registry as a name or with --index, not both")
-				}
-				opts.Registry = index
 			}
 			if runF != nil {
 				return runF(c.Context, opts)
