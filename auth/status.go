@@ -117,7 +117,7 @@ func (o *statusOptions) validate() error {
 		o.lookPath = func(file string) (string, error) { return lookPathIn(f.Getenv("PATH"), file) }
 	}
 	if o.gitTracked == nil {
-		o.gitTracked = fileTrackedByGit
+		o.gitTracked = func(path string) bool { return path != "" && gitTracked(context.Background(), path) }
 	}
 	if o.goos == "" {
 		o.goos = hostOS

@@ -2,8 +2,6 @@ package auth
 
 import (
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"time"
 
 	"github.com/cargo-auth/cargo-auth/cargoconfig"
@@ -127,14 +125,4 @@ func ignoredTokenFix(name string, origin cargoconfig.Origin) string {
 		return fmt.Sprintf("store the token with cargo auth login %s, or add cargo:token to the registry's credential-provider list", name)
 	}
 	return fmt.Sprintf("remove the token from %s and store it with cargo auth login %s", origin, name)
-}
-
-// fileTrackedByGit reports whether git tracks the file (in whichever repository
-// holds it). No git, or no repository, is "not tracked".
-func fileTrackedByGit(path string) bool {
-	if path == "" {
-		return false
-	}
-	cmd := exec.Command("git", "-C", filepath.Dir(path), "ls-files", "--error-unmatch", "--", filepath.Base(path))
-	return cmd.Run() == nil
 }
