@@ -33,7 +33,7 @@ func (e *statusEngine) simulateChain(ctx context.Context, r *statusRegistry, in 
 	if errors.Is(err, cargoconfig.ErrProviderRequired) {
 		r.add(newProblem(probProviderNone,
 			"the registry requires authentication and no credential provider is configured: cargo refuses with \"authenticated registries require a credential-provider to be configured\"",
-			fmt.Sprintf("set [registries.%s] credential-provider = \"cargo-auth\" (or add cargo:token to [registry] global-credential-providers)", in.credName)))
+			fmt.Sprintf("run cargo auth login %s (it stores the token and puts cargo-auth before cargo:token in [registry] global-credential-providers)", in.credName)))
 		return
 	}
 	if err != nil {

@@ -61,11 +61,11 @@ func (e *statusEngine) noTokenFix(r *statusRegistry, in chainInput) string {
 	}
 	for _, p := range r.Providers {
 		if p.Name == "cargo:token" {
-			return fmt.Sprintf("set %s_TOKEN, or configure credential-provider = \"cargo-auth\" and run cargo auth login %s",
+			return fmt.Sprintf("set %s_TOKEN, or run cargo auth login %s",
 				cargoconfig.EnvPrefix(in.credName), in.credName)
 		}
 	}
-	return fmt.Sprintf("configure [registries.%s] credential-provider = \"cargo-auth\" and run cargo auth login %s", in.credName, in.credName)
+	return fmt.Sprintf("run cargo auth login %s: it stores the token and makes cargo ask cargo-auth for it", in.credName)
 }
 
 // tokenPlacement reports the configured tokens of the registry that cargo

@@ -79,9 +79,9 @@ func tokenLine(t reportToken) string {
 		return "none: only the anonymous and bogus-token checks ran"
 	}
 	if t.SentAs != "" && t.SentAs != t.Form {
-		return fmt.Sprintf("from %s (%s); refused in cargo's form (%s), so the audit sent it %s", t.Origin, t.Source, formName(t.Form), formName(t.SentAs))
+		return fmt.Sprintf("from %s; refused in cargo's form (%s), so the audit sent it %s", t.Origin, formName(t.Form), formName(t.SentAs))
 	}
-	return fmt.Sprintf("from %s (%s), sent %s as cargo sends it", t.Origin, t.Source, formName(t.Form))
+	return fmt.Sprintf("from %s, sent %s as cargo sends it", t.Origin, formName(t.Form))
 }
 
 func formName(form string) string {
