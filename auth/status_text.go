@@ -14,6 +14,7 @@ import (
 func writeStatusText(u *ui, rep *statusReport) {
 	if len(rep.Registries) == 0 {
 		u.Printf("no registry is configured for cargo (nothing in %s)\n", strings.Join(displayFiles(rep), ", "))
+		u.Printf("  to add one: put [registries.NAME] index = \"sparse+https://...\" in .cargo/config.toml, then run cargo auth login NAME\n")
 	}
 	for i, r := range rep.Registries {
 		if i > 0 {
