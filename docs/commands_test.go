@@ -55,14 +55,14 @@ func TestDocCommandsExist(t *testing.T) {
 	for _, p := range problems {
 		t.Error(p)
 	}
-	if len(commands) < 30 {
+	if len(commands) < 40 {
 		t.Errorf("found only %d cargo-auth command lines in the docs; the scanner is broken", len(commands))
 	}
 	perFile := map[string]int{}
 	for _, c := range commands {
 		perFile[c.file]++
 	}
-	for _, f := range []string{"README.md", "docs/quickstart.md", "docs/tokens.md"} {
+	for _, f := range []string{"README.md", "docs/quickstart.md", "docs/ci.md", "docs/tokens.md"} {
 		if perFile[f] == 0 {
 			t.Errorf("%s: no cargo-auth command line found", f)
 		}
@@ -622,4 +622,115 @@ func backtickSpans(s string) []string {
 		spans = append(spans, s[start+1:start+1+end])
 		s = s[start+1+end+1:]
 	}
+}
+
+// The recipes in the docs must not teach leaking: in a code block, a
+// secret (a variable named like a token, passphrase or password, or a
+// GitHub `${{ secrets.X }}`) may only be assigned to a variable (shell
+// `NAME=...`, `export NAME=...`, a YAML `NAME: ...` environment entry), or
+// named for `printenv NAME | ...`. Never echoed, redirected into a file,
+// passed as an argument, or interpolated into a GitHub `run:` script (the
+// runner writes the script to disk).
+//
+// It covers the pages that give recipes to copy: the quick start, the CI
+// recipes and the per-registry guides.
+func TestDocRecipesKeepSecretsOffDiskAndArgv(t *testing.T) {
+	for _, rel := range docFiles(t, "..") {
+		if !isRecipePage(rel) {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join("..", rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range secretMisuses(rel, string(src)) {
+			t.Error(p)
+		}
+	}
+	bad := "```yaml\n" +
+		"      - run: echo \"$CORP_REGISTRY_TOKEN\" | cargo auth login corp\n" +
+		"      - run: cargo auth login corp --token-file <(printf %s \"${{ secrets.T }}\")\n" +
+		"        env:\n" +
+		"          CARGO_REGISTRIES_CORP_TOKEN: ${{ secrets.CORP_REGISTRY_TOKEN }}\n" +
+		"```\n```sh\n" +
+		"printf '%s' \"$CORP_TOKEN\" > token.txt\n" +
+		"export CARGO_REGISTRIES_CORP_TOKEN=\"Bearer $CORP_TOKEN\"\n" +
+		"curl -H \"Authorization: $CORP_TOKEN\" https://x.example/\n" +
+		"printenv CORP_TOKEN | cargo auth login corp\n" +
+		"```\n"
+	got := secretMisuses("bad.md", bad)
+	want := []int{2, 3, 8, 10}
+	if len(got) != len(want) {
+		t.Fatalf("secretMisuses found %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i, line := range want {
+		if !strings.HasPrefix(got[i], fmt.Sprintf("bad.md:%d:", line)) {
+			t.Errorf("problem %d = %q, want one on line %d", i, got[i], line)
+		}
+	}
+}
+
+func isRecipePage(rel string) bool {
+	return rel == "docs/quickstart.md" || rel == "docs/ci.md" || strings.HasPrefix(rel, "docs/guides/")
+}
+
+var (
+	secretVarRE    = regexp.MustCompile(`\$\{?[A-Z0-9_]*(TOKEN|PASSPHRASE|PASSWORD|SECRET|_PAT)\b`)
+	githubSecretRE = regexp.MustCompile(`\$\{\{\s*secrets\.`)
+	yamlEnvEntryRE = regexp.MustCompile(`^\s*[A-Z_][A-Z0-9_]*:\s`)
+	leakyWordRE    = regexp.MustCompile(`(^|[\s;|&(])(echo|tee)(\s|$)|>|--token-file|<<<`)
+)
+
+// secretMisuses lists the lines of src's code blocks that use a secret in
+// a way that can leak it.
+func secretMisuses(file, src string) []string {
+	var problems []string
+	fence := ""
+	for n, line := range strings.Split(src, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if fence == "" {
+			fence = fenceOf(trimmed)
+			continue
+		}
+		if strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]) == "" {
+			fence = ""
+			continue
+		}
+		if strings.HasPrefix(trimmed, "#") {
+			continue // a comment may mention anything
+		}
+		code := trimmed
+		if i := strings.Index(code, " #"); i >= 0 {
+			code = code[:i] // a comment may mention anything
+		}
+		if !secretVarRE.MatchString(code) && !githubSecretRE.MatchString(code) {
+			continue
+		}
+		if yamlEnvEntryRE.MatchString(line) {
+			continue // an environment entry: the one right way in
+		}
+		problem := ""
+		switch {
+		case githubSecretRE.MatchString(code):
+			problem = "interpolates a GitHub secret outside an env entry"
+		case leakyWordRE.MatchString(code):
+			problem = "echoes or redirects a secret"
+		default:
+			var nested [][]string
+			for _, words := range splitSimpleCommands(strings.TrimPrefix(strings.TrimPrefix(code, "- "), "run: "), &nested) {
+				if len(words) > 0 && words[0] == "export" {
+					words = words[1:]
+				}
+				for _, w := range words {
+					if strings.Contains(w, "$") && secretVarRE.MatchString(w) && !assignmentRE.MatchString(w) {
+						problem = "passes a secret as an argument"
+					}
+				}
+			}
+		}
+		if problem != "" {
+			problems = append(problems, fmt.Sprintf("%s:%d: %s: %s", file, n+1, problem, trimmed))
+		}
+	}
+	return problems
 }
