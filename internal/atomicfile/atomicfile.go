@@ -69,7 +69,11 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 	}
 	removeStaleTemps(dir, base)
 
-	tmp, f, err := createTemp(dir, base, perm)
+	// The temporary file starts with the mode the file will have, never
+	// perm: replacing a private file that holds a token with perm 0644
+	// would leave the token readable by others until fill's chmod, and
+	// for good if the process is killed in between.
+	tmp, f, err := createTemp(dir, base, mode)
 	if err != nil {
 		return fmt.Errorf("writing %s: creating a temporary file: %w", target, err)
 	}
