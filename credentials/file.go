@@ -183,12 +183,17 @@ func (r *fileRing) Get(key string) (keyring.Item, error) {
 	return keyring.Item{}, errCannotDecrypt
 }
 
+// fileTempPrefix starts the names Set writes items under before renaming
+// them into place.
+const fileTempPrefix = "~tmp~"
+
 // Set writes the item under a temporary name, then renames it into place:
 // the library writes in place, and a crash or a concurrent reader in the
 // middle of that sees a truncated file.
 func (r *fileRing) Set(item keyring.Item) error {
+	r.removeStaleTemps()
 	final := item.Key
-	item.Key = "~tmp~" + newGeneration()
+	item.Key = fileTempPrefix + newGeneration()
 	if err := r.Keyring.Set(item); err != nil {
 		_ = os.Remove(filepath.Join(r.dir, item.Key))
 		return err
@@ -198,6 +203,21 @@ func (r *fileRing) Set(item keyring.Item) error {
 		return err
 	}
 	return nil
+}
+
+// removeStaleTemps removes the temporary files of writers that were killed
+// before their rename, so that they do not pile up. Set runs under the
+// directory's exclusive lock: no other write is in progress.
+func (r *fileRing) removeStaleTemps() {
+	entries, err := os.ReadDir(r.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), fileTempPrefix) {
+			_ = os.Remove(filepath.Join(r.dir, e.Name()))
+		}
+	}
 }
 
 func (r *fileRing) Remove(key string) error {
