@@ -23,7 +23,8 @@ import (
 // `cargo-auth`: at the start of a line (after a `$ ` prompt, a YAML `- ` or
 // `run:`, `exec`, or VAR=value assignments), after a pipe, `&&`, `||` or
 // `;`, inside `$(...)` or backticks, and inside backticks in a comment. In
-// a `console` block only the `$ ` lines are commands; the rest is output.
+// a `console` block only the `$ ` lines are commands; the rest is output, as
+// is everything in a `text` block.
 // Quoted words are values, never flags, and a flag that takes a value skips
 // the next word. Synopsis lines (`cargo auth login [NAME] [--index URL]`,
 // continued on indented lines that start with `[`) are checked the same
@@ -55,7 +56,7 @@ func TestDocCommandsExist(t *testing.T) {
 	for _, p := range problems {
 		t.Error(p)
 	}
-	if len(commands) < 40 {
+	if len(commands) < 60 {
 		t.Errorf("found only %d cargo-auth command lines in the docs; the scanner is broken", len(commands))
 	}
 	perFile := map[string]int{}
@@ -324,7 +325,7 @@ func notation(w string) string {
 func findDocCommands(file, src string) []docCommand {
 	var out []docCommand
 	lines := strings.Split(src, "\n")
-	fence, console := "", false
+	fence, console, output := "", false, false
 	heredoc := ""
 	for n := 0; n < len(lines); n++ {
 		line := lines[n]
@@ -334,6 +335,7 @@ func findDocCommands(file, src string) []docCommand {
 				fence = f
 				info := strings.TrimSpace(strings.TrimLeft(trimmed, f[:1]))
 				console = info == "console" || info == "shell-session"
+				output = info == "text" || info == "output"
 			}
 			continue
 		}
@@ -347,7 +349,7 @@ func findDocCommands(file, src string) []docCommand {
 			}
 			continue
 		}
-		if console && !strings.HasPrefix(trimmed, "$ ") {
+		if output || console && !strings.HasPrefix(trimmed, "$ ") {
 			continue // output, not a command
 		}
 		start := n
