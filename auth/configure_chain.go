@@ -82,7 +82,7 @@ func checkChain(f *Factory, cfg *cargoconfig.Config, target registryTarget, stor
 		warnings = append(warnings, fmt.Sprintf("nothing after cargo-auth reads CARGO_REGISTRIES_*_TOKEN for %s: on a machine without a keyring (CI) cargo finds no token", label))
 	}
 	if !onPath(f, providerProgram) {
-		warnings = append(warnings, "cargo-auth is not on PATH: cargo runs credential providers by name, so it will fail to start it; install it where PATH finds it (cargo install puts it in ~/.cargo/bin)")
+		warnings = append(warnings, "cargo-auth is not on PATH: cargo runs credential providers by name, so it will fail to start it; install it where PATH finds it (go install puts it in $(go env GOPATH)/bin; a release archive's binary goes wherever you copy it)")
 	}
 	return chain, warnings
 }

@@ -249,6 +249,9 @@ func (e *statusEngine) judgeCargoAuth(ctx context.Context, r *statusRegistry, in
 		return
 	}
 	e.setToken(r, step, sourceCargoAuth, origin, cred.Token, cred.Token.Authorization())
+	if len(cred.TokenCommand) > 0 && r.Token != nil {
+		r.Token.RenewedBy = tokenCommandName(cred.TokenCommand)
+	}
 }
 
 // judgeExternal names an external provider, or runs it when asked.

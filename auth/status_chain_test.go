@@ -301,6 +301,16 @@ credential-provider = "cargo-auth"`)
 	soon := credentials.NewToken("cgatest_expiring0123456789", credentials.SchemeRaw).WithExpiry(e.now.Add(time.Hour))
 	e.store.Set(context.Background(), credentials.Credential{IndexURL: corpIndex, Token: soon})
 	wantProblems(t, e.offline().registry(t, "corp"), probTokenExpiring)
+
+	// A short life is the design when a token command renews the token.
+	minted := credentials.NewToken("cgatest_minted0123456789", credentials.SchemeRaw).WithExpiry(e.now.Add(time.Hour))
+	e.store.Set(context.Background(), credentials.Credential{IndexURL: corpIndex, Token: minted,
+		TokenCommand: []string{"/usr/bin/mint-token"}, Updated: e.now.Add(-time.Hour)})
+	r = e.offline().registry(t, "corp")
+	wantProblems(t, r)
+	if r.Token == nil || r.Token.RenewedBy == "" {
+		t.Errorf("token %+v, want renewed_by naming the token command", r.Token)
+	}
 }
 
 func TestStatusRunsProvidersOnlyWhenAsked(t *testing.T) {

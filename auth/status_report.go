@@ -157,6 +157,9 @@ type statusToken struct {
 	// bearer, token or basic.
 	Scheme  string     `json:"scheme"`
 	Expires *time.Time `json:"expires,omitempty"`
+	// RenewedBy names the token command that mints a fresh token before
+	// this one expires; empty when nothing renews it.
+	RenewedBy string `json:"renewed_by,omitempty"`
 }
 
 // statusLive is the live check of config.json.

@@ -134,6 +134,9 @@ func writeToken(u *ui, r *statusRegistry) {
 	line := fmt.Sprintf("token %s (%s) from %s", shown, t.Scheme, t.Origin)
 	if t.Expires != nil {
 		line += ", expires " + t.Expires.Format(time.RFC3339)
+		if t.RenewedBy != "" {
+			line += " (renewed by " + t.RenewedBy + ")"
+		}
 	}
 	mark := "ok"
 	if r.has(probTokenExpired) || r.has(probTokenRejected) || r.has(probTokenWrongScheme) {

@@ -43,7 +43,9 @@ func (e *statusEngine) chainProblems(r *statusRegistry, in chainInput) {
 			r.add(newProblem(probTokenExpired,
 				fmt.Sprintf("the token expired at %s", r.Token.Expires.Format(time.RFC3339)),
 				fmt.Sprintf("store a fresh token: cargo auth login %s", in.credName)))
-		case left < expiringWithin:
+		case left < expiringWithin && r.Token.RenewedBy == "":
+			// A token command mints the next token before this one
+			// expires: a short life is the design, not a problem.
 			r.add(newProblem(probTokenExpiring,
 				fmt.Sprintf("the token expires at %s, in %s", r.Token.Expires.Format(time.RFC3339), left.Round(time.Minute)),
 				fmt.Sprintf("store a fresh token before then: cargo auth login %s", in.credName)))
