@@ -116,6 +116,12 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("XDG_DATA_HOME", filepath.Join(home, ".local", "share"))
 	env.Setenv("CARGO_AUTH_BACKEND", "file")
 	env.Setenv("CARGO_AUTH_FILE_PASSPHRASE", "test-passphrase")
+	// Every script has its own keyring namespace: keyctl, Secret Service
+	// and pass outlive $HOME, and a developer's real items live under the
+	// default name.
+	service := "cargo-auth-test-" + filepath.Base(env.WorkDir)
+	env.Setenv("CARGO_AUTH_SERVICE", service)
+	env.Defer(func() { removeKeyctlKeyring(service) })
 	env.Setenv("CARGO_AUTH_LEAKGUARD_DIR", guardDir)
 	env.Setenv("CARGO_TERM_COLOR", "never")
 	env.Setenv("NO_COLOR", "")

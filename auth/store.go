@@ -16,6 +16,7 @@ func StoreOptions(f *Factory, backend string) credentials.Options {
 	}
 	return credentials.Options{
 		Backend:        backend,
+		ServiceName:    f.Getenv(credentials.EnvServiceName),
 		FilePassphrase: f.Getenv(credentials.EnvFilePassphrase),
 		PassphrasePrompt: func(prompt string) (string, error) {
 			return promptSecret(f, prompt)

@@ -32,6 +32,9 @@ const (
 	EnvBackend = "CARGO_AUTH_BACKEND"
 	// EnvFilePassphrase is the passphrase of the file backend.
 	EnvFilePassphrase = "CARGO_AUTH_FILE_PASSPHRASE"
+	// EnvServiceName overrides DefaultServiceName: a separate namespace in
+	// every backend (keeps tests and experiments out of the real one).
+	EnvServiceName = "CARGO_AUTH_SERVICE"
 )
 
 // DefaultServiceName names cargo-auth's keyring, item namespace and pass
