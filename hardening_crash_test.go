@@ -177,7 +177,7 @@ func TestCrashDuringRewriteConfigLeavesWholeFiles(t *testing.T) {
 		plan := randomPlan(restoreTime, []tempKind{configTemps})
 		if bytes.Equal(config, original) {
 			cmd = e.command("", tokenEnv, rewrite...)
-			plan = randomPlan(rewriteTime, []tempKind{configTemps, stateTemps})
+			plan = randomPlan(rewriteTime, []tempKind{configTemps, stateTemps, stateTemps})
 		}
 		before := tally.snapshot(t)
 		killed := runAndKill(t, cmd, plan, watch)
