@@ -92,7 +92,10 @@ func FuzzURLNeverShowsPassword(f *testing.F) {
 		}
 		raw := "https://user:" + password + "@" + base
 		got := URL(raw)
-		if strings.Contains(got, password) && !strings.Contains(base, password) {
+		// The password may show up where the base itself has it, or makes
+		// it once escaped ("\xc0" + "00000" gives "%C000000").
+		fromBase := strings.Contains(base, password) || strings.Contains(URL("https://user:x@"+base), password)
+		if strings.Contains(got, password) && !fromBase {
 			t.Fatalf("URL(%q) = %q shows the password", raw, got)
 		}
 	})
