@@ -51,8 +51,9 @@ func newLoginCommand(f *Factory, runF func(context.Context, *loginOptions) error
 		ArgsUsage: "[NAME | INDEX-URL]",
 		Description: "Reads the token from the first line of stdin when it is piped, else asks for it on the\n" +
 			"terminal without echo, or reads --token-file; a token is never a flag value. Checks it\n" +
-			"against the registry's config.json (trying Bearer and Basic when the raw token is\n" +
-			"refused), stores it in the keyring, and makes cargo ask cargo-auth first, and cargo:token\n" +
+			"against the registry's config.json, or a read-only web API endpoint when config.json\n" +
+			"needs no token (trying Bearer and Basic when the raw token is refused), stores it in the\n" +
+			"keyring, and makes cargo ask cargo-auth first, and cargo:token\n" +
 			"after it, by editing registry.global-credential-providers in $CARGO_HOME/config.toml.\n" +
 			"With --token-command the token comes from a command that is run again whenever the\n" +
 			"token is missing or about to expire. Exit status: 0 stored, 4 the registry rejected\n" +
@@ -215,7 +216,7 @@ func loginRun(ctx context.Context, opts *loginOptions) error {
 			u.Warnf("note: %s", note)
 		}
 		if check.Proven {
-			u.Printf("%s %s accepted the token (%s)\n", u.mark("ok"), label, schemeLabel(tok))
+			u.Printf("%s %s accepted the token (%s)%s\n", u.mark("ok"), label, schemeLabel(tok), provenOn(check))
 		}
 	}
 
@@ -253,6 +254,15 @@ func loginRun(ctx context.Context, opts *loginOptions) error {
 	}
 	reportConfigure(u, res, label)
 	return nil
+}
+
+// provenOn says where the check proved the token when that was not
+// config.json.
+func provenOn(check tokenCheck) string {
+	if check.On == "" {
+		return ""
+	}
+	return " on " + check.On + ": config.json needs no token, so it could not tell"
 }
 
 // storeAndReadBack stores cred and reads it back: a keyring that silently

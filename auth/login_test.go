@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -221,18 +222,73 @@ func TestLoginRefusalsStoreNothing(t *testing.T) {
 	}
 }
 
-func TestLoginPublicRegistrySaysWhatWasNotProven(t *testing.T) {
-	reg := registrytest.New(t, registrytest.WithTLS(), registrytest.WithAnonymous(registrytest.ClassConfig, registrytest.ClassIndex, registrytest.ClassDownload))
-	e := newTokensEnv(t, reg)
-	e.stdin = reg.Token()
-	if code := e.login(loginOptions{NoConfigure: true}); code != ExitOK {
-		t.Fatalf("exit %d: %s", code, e.stderr.String())
+// publicReads are the classes a registry with public reads by design (a
+// public Gitea owner, Kellnr's defaults) serves without a token: all but
+// the web API.
+var publicReads = registrytest.WithAnonymous(registrytest.ClassConfig, registrytest.ClassIndex, registrytest.ClassDownload)
+
+// config.json answers without a token and so cannot judge one: login judges
+// the token and its form on the web API instead, with GETs only, and says
+// so; where the API needs no token either, it says what it could not prove.
+func TestLoginPublicReadsJudgedOnTheAPI(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   []registrytest.Option
+		login  loginOptions
+		code   int
+		scheme credentials.Scheme // stored; "" when nothing is
+		stdout string
+		stderr string
+		// wrongToken logs in with a token the registry never issued.
+		wrongToken bool
+	}{
+		{name: "raw accepted by the API", opts: []registrytest.Option{testCrates()},
+			scheme: credentials.SchemeRaw, stdout: "✓ corp accepted the token (raw) on the web API's search: config.json needs no token, so it could not tell"},
+		{name: "the API wants Bearer", opts: []registrytest.Option{registrytest.WithSchemes(registrytest.SchemeBearer)},
+			scheme: credentials.SchemeBearer, stdout: "✓ corp accepted the token (Bearer) on the web API's search",
+			stderr: "corp refused the token as raw but accepted it as Bearer: storing it that way (--scheme bearer)"},
+		{name: "forced raw refused by the API", opts: []registrytest.Option{registrytest.WithSchemes(registrytest.SchemeBearer)},
+			login: loginOptions{Scheme: "raw"}, code: ExitAuth,
+			stderr: "corp rejected the token: token rejected: the web API's search (config.json needs no token) refused it as raw (403)"},
+		{name: "a wrong token", wrongToken: true,
+			code: ExitAuth, stderr: "refused it as raw (403), Bearer (403), Basic, user PAT (403)"},
+		{name: "the API is public too", opts: []registrytest.Option{registrytest.WithAnonymous(registrytest.ClassAPI), testCrates()},
+			scheme: credentials.SchemeRaw,
+			stderr: "note: corp answers config.json without any token (it is public, or fails to protect it), and its web API needs none either: its search answers 200 without a token, and so does the owners list of Mixed_Case (200): the check proved that the registry is reachable, not that the token works"},
+		{name: "the API is public and empty", opts: []registrytest.Option{registrytest.WithAnonymous(registrytest.ClassAPI)},
+			scheme: credentials.SchemeRaw, stderr: "its search answers 200 without a token and names no crate whose owners could be asked"},
 	}
-	if !strings.Contains(e.stderr.String(), "the check proved that it is reachable, not that the token works") || strings.Contains(e.stdout.String(), "accepted the token") {
-		t.Errorf("stdout %q stderr %q", e.stdout.String(), e.stderr.String())
-	}
-	if _, err := e.stored(); err != nil {
-		t.Errorf("not stored: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := registrytest.New(t, append([]registrytest.Option{registrytest.WithTLS(), publicReads}, tt.opts...)...)
+			e := newTokensEnv(t, reg)
+			e.stdin = reg.Token()
+			if tt.wrongToken {
+				e.stdin = "not-a-token-this-registry-issued"
+			}
+			tt.login.NoConfigure = true
+			if code := e.login(tt.login); code != tt.code {
+				t.Fatalf("exit %d, want %d: %s", code, tt.code, e.stderr.String())
+			}
+			if !strings.Contains(e.stdout.String(), tt.stdout) || !strings.Contains(e.stderr.String(), tt.stderr) {
+				t.Errorf("stdout %q\nstderr %q\nwant %q and %q", e.stdout.String(), e.stderr.String(), tt.stdout, tt.stderr)
+			}
+			if tt.stdout == "" && strings.Contains(e.stdout.String(), "accepted the token") {
+				t.Errorf("claims the token was accepted: %q", e.stdout.String())
+			}
+			cred, err := e.stored()
+			switch {
+			case tt.code != ExitOK && !errors.Is(err, credentials.ErrNotFound):
+				t.Errorf("stored after exit %d: %v", tt.code, err)
+			case tt.code == ExitOK && (err != nil || cred.Token.Scheme() != tt.scheme):
+				t.Errorf("stored %v (%v), want the %s scheme", cred.Token, err, tt.scheme)
+			}
+			for _, r := range reg.Requests() {
+				if r.Method != http.MethodGet {
+					t.Errorf("login sent %s %s: the check must not change the registry", r.Method, r.Path)
+				}
+			}
+		})
 	}
 }
 

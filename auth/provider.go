@@ -270,6 +270,9 @@ func (h *providerHandler) checkLogin(ctx context.Context, req *credentials.Reque
 	for _, note := range check.Notes {
 		printDiagnostic(h.f.Stderr, "note: "+note)
 	}
+	if check.Proven && check.On != "" {
+		printDiagnostic(h.f.Stderr, fmt.Sprintf("%s accepted the token (%s)%s", target.Label(), schemeLabel(check.Token), provenOn(check)))
+	}
 	return check.Token, nil
 }
 

@@ -55,12 +55,8 @@ func (a *audit) apiTasks() (*apiRun, []func(context.Context)) {
 	if len(a.specs) > 0 {
 		r.known = a.specs[0].Name
 	}
-	query := "a"
-	if r.known != "" {
-		query = strings.ToLower(r.known)
-	}
-	searchURL := r.api + "/api/v1/crates?q=" + url.QueryEscape(query) + "&per_page=10"
-	ownersOf := func(name string) string { return r.api + "/api/v1/crates/" + url.PathEscape(name) + "/owners" }
+	searchURL := apiSearch(r.api, searchQuery(r.known)).URL
+	ownersOf := func(name string) string { return apiOwners(r.api, name).URL }
 	owners := ownersOf(r.missing)
 	if r.known != "" {
 		owners = ownersOf(r.known)
