@@ -224,7 +224,7 @@ var checkList = []checkInfo{
 		Attack: "tokens end up in error pages, API responses, proxies' caches and CI logs",
 		Fix:    "never include request headers in responses or error messages"},
 	{ID: "transport.token-scheme", Endpoint: endpointTransport,
-		Proves: "the registry accepts the token in the exact form cargo sends it (the stored value as the Authorization header)",
+		Proves: "the registry accepts the token in the exact form cargo sends it (the stored value as the Authorization header): on config.json, or, where config.json needs no token (public reads, a git index), on a read-only web API endpoint that refuses anonymous requests (search, or a crate's owners list)",
 		Attack: "none: cargo's requests are refused while the same token in another form works",
 		Fix:    "store the token with its scheme, so that cargo sends exactly what the registry wants (for example `Bearer <token>`)"},
 	{ID: "transport.answers", Endpoint: endpointTransport,

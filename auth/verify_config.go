@@ -37,15 +37,24 @@ func (a *audit) configPhase(ctx context.Context) error {
 	a.checks.add(checkResult{ID: "config.bogus-token", Status: status, URL: shown, Requests: 1,
 		Message: "a bogus token: " + d.Message})
 
+	// config.json served without a token cannot judge one: the token's
+	// form is then judged on the web API (apiScheme), once dl and api are
+	// known.
+	public := anon.answered() && isSuccess(anon.resp.Status)
 	if a.auth == "" {
 		a.checks.skip("config.token", shown, noTokenReason)
 		a.checks.skip("transport.token-scheme", shown, noTokenReason)
 	} else {
-		tok = a.diagnoseScheme(ctx, endpointConfig, request{URL: configURL}, tok, shown)
+		if !public {
+			tok = a.diagnoseScheme(ctx, endpointConfig, request{URL: configURL}, tok, shown, "")
+		}
 		status, d := acceptVerdict(tok, validConfig)
 		msg := "the token as cargo sends it: " + d.Message
 		if a.schemeNote != "" {
 			status, msg = statusFail, "the token as cargo sends it ("+a.token.form()+") was refused; "+a.schemeNote
+		}
+		if public && status == statusPass {
+			msg += ", but so it is without one: that proves nothing about the token (transport.token-scheme judges it on the web API)"
 		}
 		a.checks.add(checkResult{ID: "config.token", Status: status, URL: shown, Requests: 1, Message: msg})
 		if cfg := parseIndexConfig(tok); cfg != nil {
@@ -56,6 +65,9 @@ func (a *audit) configPhase(ctx context.Context) error {
 		if cfg := parseIndexConfig(anon); cfg != nil {
 			a.config = cfg
 		}
+	}
+	if public && a.auth != "" {
+		a.apiScheme(ctx, "config.json is served without a token, so it cannot judge one", shown)
 	}
 	if a.config == nil {
 		switch {
@@ -130,13 +142,14 @@ func (a *audit) judgeAuthRequired(shown string) {
 
 // diagnoseScheme handles a refused token: it tries the secret in the other
 // forms (Bearer, token, Basic, raw); when one is accepted, the rest of the
-// audit sends that form and transport.token-scheme says what to store. It
-// returns the answer to judge the endpoint by.
-func (a *audit) diagnoseScheme(ctx context.Context, class string, req request, tok probeResult, shown string) probeResult {
+// audit sends that form and transport.token-scheme says what to store. on
+// names the endpoint in the messages when it is not config.json (" on the
+// web API's search"). It returns the answer to judge the endpoint by.
+func (a *audit) diagnoseScheme(ctx context.Context, class string, req request, tok probeResult, shown, on string) probeResult {
 	if !tok.answered() || (tok.resp.Status != 401 && tok.resp.Status != 403) {
 		if tok.answered() && isSuccess(tok.resp.Status) {
 			a.checks.add(checkResult{ID: "transport.token-scheme", Status: statusPass, URL: shown, Requests: 1,
-				Message: "the registry accepts the token as cargo sends it (" + a.token.form() + ")"})
+				Message: "the registry accepts the token as cargo sends it (" + a.token.form() + ")" + on})
 		} else {
 			a.checks.skip("transport.token-scheme", shown, "skipped: "+redactedURL(req.URL)+" gave no verdict on the token ("+describeShape(tok)+")")
 		}
@@ -150,16 +163,60 @@ func (a *audit) diagnoseScheme(ctx context.Context, class string, req request, t
 			a.auth, a.authForm = alt[1], alt[0]
 			a.schemeNote = fmt.Sprintf("the registry accepts it as %s; the rest of the audit sent it that way", formLabel(alt[0]))
 			a.checks.add(checkResult{ID: "transport.token-scheme", Status: statusFail, URL: shown, Requests: len(tried),
-				Message:     fmt.Sprintf("the registry refuses the token as cargo sends it (%s, %d) but accepts it as %s", a.token.form(), tok.resp.Status, formLabel(alt[0])),
+				Message:     fmt.Sprintf("the registry refuses the token as cargo sends it (%s, %d) but accepts it as %s%s", a.token.form(), tok.resp.Status, formLabel(alt[0]), on),
 				Remediation: "store the token with its scheme so that cargo sends " + formLabel(alt[0]) + " (cargo sends the stored value as the Authorization header, unchanged)"})
 			return try
 		}
 	}
 	a.checks.add(checkResult{ID: "transport.token-scheme", Status: statusFail, URL: shown, Requests: len(tried),
-		Message:     fmt.Sprintf("the registry refuses the token in every form tried (%s): it is wrong, expired, or cannot read this registry", strings.Join(tried, ", ")),
+		Message:     fmt.Sprintf("the registry refuses the token in every form tried (%s)%s: it is wrong, expired, or cannot read this registry", strings.Join(tried, ", "), on),
 		Attack:      "none: cargo cannot use the registry with this token",
 		Remediation: "create a new token with read access and store it"})
 	return tok
+}
+
+// apiScheme judges transport.token-scheme on the web API, where config.json
+// cannot judge the token (why says so; shown is the URL of a skip): on the
+// endpoint that refuses anonymous requests (search, or a crate's owners
+// list; see tokenEndpoint), read-only. When none does, or there is no API
+// the token may go to, the check is skipped and says why.
+func (a *audit) apiScheme(ctx context.Context, why, shown string) {
+	skip := func(url, reason string) {
+		a.checks.skip("transport.token-scheme", url, "skipped: "+why+", and "+reason)
+	}
+	if a.config == nil || a.config.API == "" {
+		skip(shown, "config.json names no web API to judge it on")
+		return
+	}
+	api := strings.TrimSuffix(a.config.API, "/")
+	if !a.mayCarryToken(api) {
+		skip(redactedURL(api), "the web API is on another origin, which verify does not send the token to (see api.origin; --trust-origin)")
+		return
+	}
+	known := ""
+	if len(a.specs) > 0 {
+		known = a.specs[0].Name
+	}
+	send := func(ctx context.Context, req request) (*response, error) {
+		p := a.probe(ctx, endpointAPI, req, req.Authorization)
+		return p.resp, p.err
+	}
+	ep, anonymous, err := tokenEndpoint(ctx, send, api, known)
+	switch {
+	case err != nil:
+		skip(redactedURL(api), "the web API gave no answer: "+trimURLPrefix(err.Error(), api))
+		return
+	case anonymous != "":
+		skip(redactedURL(api), "the web API needs no token either: "+anonymous)
+		return
+	}
+	req := ep.request("")
+	tok := a.probe(ctx, endpointAPI, req, a.auth)
+	if tok.answered() && isSuccess(tok.resp.Status) && !ep.served(tok.resp) {
+		skip(redactedURL(ep.URL), ep.Name+" answered the token with something else than its JSON")
+		return
+	}
+	a.diagnoseScheme(ctx, endpointAPI, req, tok, redactedURL(ep.URL), " on "+ep.Name)
 }
 
 // formLabel shows a credential form as users write it.

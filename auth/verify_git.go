@@ -154,16 +154,11 @@ func (a *audit) readGitConfig(ctx context.Context, snap *gitSnapshot, snapErr er
 // gitTokenScheme checks the form of cargo's token where cargo sends it for
 // a git index: the web API (downloads are checked by download.token).
 func (a *audit) gitTokenScheme(ctx context.Context, shown string) {
-	switch {
-	case a.auth == "":
+	if a.auth == "" {
 		a.checks.skip("transport.token-scheme", shown, noTokenReason)
 		return
-	case a.config == nil || a.config.API == "" || !a.mayCarryToken(a.config.API):
-		a.checks.skip("transport.token-scheme", shown, "skipped: a git index takes git credentials; cargo's token form is checked on the web API, which is not available here")
-		return
 	}
-	req := request{URL: strings.TrimSuffix(a.config.API, "/") + "/api/v1/crates?q=a&per_page=1", Header: jsonAccept()}
-	a.diagnoseScheme(ctx, endpointAPI, req, a.probe(ctx, endpointAPI, req, a.auth), redactedURL(req.URL))
+	a.apiScheme(ctx, "a git index takes git credentials, so cargo's token form is judged on the web API", shown)
 }
 
 // discoverFromGit lists the crates of a fetched git index.

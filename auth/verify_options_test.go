@@ -226,6 +226,45 @@ func TestVerifyTokenScheme(t *testing.T) {
 	}
 }
 
+// A registry with public reads (config.json served without a token) cannot
+// judge the token on config.json: transport.token-scheme is judged on the
+// web API instead, where cargo publishes, and points at Bearer when the
+// token is stored raw; stored with its scheme, it passes there. Where the
+// API needs no token either, the check is skipped and says why.
+func TestVerifyTokenSchemeOnPublicReads(t *testing.T) {
+	reg := registrytest.New(t, registrytest.WithTLS(), testCrates(), publicReads, registrytest.WithSchemes(registrytest.SchemeBearer))
+	out := newVerifyEnv(t, reg).withToken().run(verifyOptions{Crates: namedCrates})
+	c := out.check(t, "transport.token-scheme")
+	if c.Status != statusFail || !strings.Contains(c.Message, "(raw, 403) but accepts it as `Bearer <token>` on the web API's search") ||
+		!strings.Contains(c.Remediation, "Bearer") || !strings.Contains(c.URL, "/api/v1/crates?") {
+		t.Errorf("token-scheme = %+v, want a failure naming Bearer on the web API", c)
+	}
+	if out.report.Token.Form != "raw" || out.report.Token.SentAs != "bearer" {
+		t.Errorf("token = %+v, want raw, sent as bearer", out.report.Token)
+	}
+	if c := out.check(t, "api.search.token"); c.Status != statusPass {
+		t.Errorf("api.search.token = %+v, want it judged with the form that works", c)
+	}
+
+	env := newVerifyEnv(t, reg)
+	env.stdin = "Bearer " + reg.Token() + "\n"
+	out = env.run(verifyOptions{Crates: namedCrates, TokenStdin: true})
+	if c := out.check(t, "transport.token-scheme"); c.Status != statusPass || !strings.Contains(c.Message, "as cargo sends it (bearer) on the web API's search") {
+		t.Errorf("token-scheme with Bearer = %+v", c)
+	}
+
+	open := registrytest.New(t, registrytest.WithTLS(), testCrates(), publicReads, registrytest.WithAnonymous(registrytest.ClassAPI))
+	out = newVerifyEnv(t, open).withToken().run(verifyOptions{Crates: namedCrates})
+	if c := out.check(t, "transport.token-scheme"); c.Status != statusSkip || !strings.Contains(c.Message, "config.json is served without a token, so it cannot judge one, and the web API needs no token either") {
+		t.Errorf("token-scheme on an open API = %+v, want skipped", c)
+	}
+	for _, r := range append(reg.Requests(), open.Requests()...) {
+		if r.Method != "GET" && r.Credential.Accepted {
+			t.Errorf("verify sent %s %s with an accepted credential", r.Method, r.Path)
+		}
+	}
+}
+
 func TestVerifyBasicScheme(t *testing.T) {
 	reg := registrytest.New(t, registrytest.WithTLS(), testCrates(), registrytest.WithSchemes(registrytest.SchemeBasic))
 	env := newVerifyEnv(t, reg)
