@@ -100,6 +100,7 @@ func TestCrashDuringLoginAndLogoutLeavesWholeFiles(t *testing.T) {
 			t.Fatalf("run %d (%s): the store holds neither the old credential nor the new one", run, cmd.Args[1])
 		}
 		assertNoReadableSecret(t, e.home, e.secrets)
+		assertWholeFiles(t, run, e.cargoHome(), e.appDir())
 	}
 	t.Logf("%s", tally)
 	if !tally.enough(crashMinMidWrite) {
@@ -197,6 +198,7 @@ func TestCrashDuringRewriteConfigLeavesWholeFiles(t *testing.T) {
 			}
 		}
 		assertNoReadableSecret(t, e.home, e.secrets)
+		assertWholeFiles(t, run, e.cargoHome(), e.appDir())
 	}
 	t.Logf("%s", tally)
 	if !tally.enough(crashMinMidWrite) {
@@ -264,6 +266,33 @@ func (r rewriteRecord) check(data []byte) error {
 		return errors.New("the record names other contents than the original and the rewritten configuration")
 	}
 	return nil
+}
+
+// assertWholeFiles checks what no cycle may leave in dirs, whichever files
+// the commands write (those the test knows about and any added later): at
+// most one temporary file per file (".NAME.tmp-*", removed by the next
+// write of NAME), and every JSON file (cargo-auth's records) parses.
+func assertWholeFiles(t *testing.T, run int, dirs ...string) {
+	t.Helper()
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		temps := map[string]int{}
+		for _, entry := range entries {
+			name := entry.Name()
+			if target, _, isTemp := strings.Cut(strings.TrimPrefix(name, "."), ".tmp-"); isTemp && strings.HasPrefix(name, ".") {
+				if temps[target]++; temps[target] > 1 {
+					t.Fatalf("run %d: temporary files of %s pile up in %s", run, target, dir)
+				}
+				continue
+			}
+			if strings.HasSuffix(name, ".json") && !json.Valid(readTestFile(t, filepath.Join(dir, name))) {
+				t.Fatalf("run %d: %s does not parse: a write was torn", run, name)
+			}
+		}
+	}
 }
 
 // assertNoReadableSecret fails when a file under root that group or others
