@@ -37,6 +37,8 @@ var expectedFiles = []expectedFile{
 	{".config/cargo-auth/keyring/sha256.*", false, 0o600, "one encrypted credential per registry, named by a hash of its index URL"},
 	{".config/cargo-auth/rewrite-state.json", false, 0o600, "rewrite-config's record of the files it edited"},
 	{".config/cargo-auth/.rewrite-state.json.lock", false, 0o600, "lock of the state (empty)"},
+	{".config/cargo-auth/configure-state.json", false, 0o600, "login's record of its edits of cargo's configuration, for logout --unconfigure (no token)"},
+	{".config/cargo-auth/.configure-state.json.lock", false, 0o600, "lock of the record (empty)"},
 	{".cache", true, 0o700, "XDG_CACHE_HOME, created by cargo-auth for its locks"},
 	{".cache/cargo-auth", true, 0o700, "cargo-auth's cache directory"},
 	{".cache/cargo-auth/locks", true, 0o700, "token command locks"},

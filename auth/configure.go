@@ -20,6 +20,9 @@ package auth
 // keeps its entries and order: cargo-auth moves to (or is added at) the end,
 // cargo:token is added at the front when missing. The edit keeps comments
 // and formatting (tomledit), is atomic, and a second run changes nothing.
+// logout --unconfigure undoes it, byte for byte when nothing else changed
+// the file since: configure_undo.go keeps the record that makes that
+// possible.
 //
 // What the edit cannot fix is reported, never silently overridden: a
 // registry whose own credential-provider points elsewhere (replaced only
@@ -29,6 +32,8 @@ package auth
 // cargoconfig.Providers, exactly as cargo would, and checked.
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -38,6 +43,7 @@ import (
 
 	"github.com/cargo-auth/cargo-auth/cargoconfig"
 	"github.com/cargo-auth/cargo-auth/cargoconfig/tomledit"
+	"github.com/cargo-auth/cargo-auth/internal/atomicfile"
 )
 
 // providerProgram is how cargo finds cargo-auth: a bare name, on PATH.
@@ -78,6 +84,9 @@ type configureResult struct {
 	// Warnings are things that keep cargo from asking cargo-auth first, or
 	// from falling back to cargo:token: one sentence each, for stderr.
 	Warnings []string
+	// Restored says how unconfigureProvider gave the file back ("" when it
+	// removed only cargo-auth).
+	Restored string
 }
 
 // configureProvider makes cargo ask cargo-auth first, and cargo:token after
@@ -100,7 +109,9 @@ func configureProvider(f *Factory, cfg *cargoconfig.Config, target registryTarge
 	if opts.PinBackend != "" {
 		entry += " --backend " + opts.PinBackend
 	}
+	var list listEdit
 	edit := func(doc *tomledit.Document) error {
+		list.hadTable = hasTable(doc, "registry")
 		if removeOwn {
 			if err := doc.Delete(ownProviderKey(target.Name)...); err != nil && !errors.Is(err, tomledit.ErrNotFound) {
 				return err
@@ -110,7 +121,9 @@ func configureProvider(f *Factory, cfg *cargoconfig.Config, target registryTarge
 		if err != nil {
 			return err
 		}
+		_, list.hadList = doc.Get(globalProvidersKey...)
 		want, replaced := withCargoAuthLast(items, entry, opts.PinBackend != "")
+		list.before, list.after = items, want
 		if replaced != "" {
 			result.Warnings = append(result.Warnings, fmt.Sprintf("replaced %q with %q in registry.global-credential-providers: tokens stored in another backend are no longer found by cargo", replaced, entry))
 		}
@@ -119,11 +132,35 @@ func configureProvider(f *Factory, cfg *cargoconfig.Config, target registryTarge
 		}
 		return nil
 	}
-	if result.Changed, result.Diff, err = editCargoConfig(result.Path, opts.DryRun, edit); err != nil {
-		return result, fmt.Errorf("configuring cargo to use cargo-auth: %w", err)
-	}
 	if opts.DryRun {
+		if result.Changed, result.Diff, err = dryRunCargoConfig(result.Path, edit); err != nil {
+			return result, fmt.Errorf("configuring cargo to use cargo-auth: %w", err)
+		}
 		return result, nil
+	}
+	err = editCargoConfig(result.Path, func(c *cargoConfigEdit) error {
+		doc, err := tomledit.Parse(result.Path, c.old)
+		if err != nil {
+			return err
+		}
+		if err := edit(doc); err != nil || !doc.Changed() {
+			return err
+		}
+		if result.Changed, err = c.write(doc.Bytes(), false); err != nil {
+			return err
+		}
+		// The edit is made; a record that cannot be kept only costs the
+		// exact undo.
+		if err := withConfigureState(f, func(st *configureState) error {
+			st.noteEdit(c.key, c.old, c.existed, doc.Bytes(), doc.Edits(), list)
+			return nil
+		}); err != nil {
+			result.Warnings = append(result.Warnings, fmt.Sprintf("could not record the edit, so logout --unconfigure will remove only cargo-auth: %v", err))
+		}
+		return nil
+	})
+	if err != nil {
+		return result, fmt.Errorf("configuring cargo to use cargo-auth: %w", err)
 	}
 	after, err := f.CargoConfig(opts.ConfigArgs)
 	if err != nil {
@@ -141,44 +178,47 @@ type unconfigureOptions struct {
 	// global entry then stays, since they still need it.
 	StillServed []string
 	ConfigArgs  []string
-	DryRun      bool
 }
 
 // unconfigureProvider undoes configureProvider for target: it removes the
-// registry's own credential-provider when that is cargo-auth, and
-// cargo-auth's entries from registry.global-credential-providers unless
-// other registries still need them. Other entries (cargo:token included)
-// stay. Warnings say where cargo-auth is still configured.
+// registry's own credential-provider when that is cargo-auth, and, unless
+// other registries still need it, undoes login's edit of the global list as
+// configure_undo.go describes: exactly when the file is as login left it,
+// the list alone when only the list is, and otherwise cargo-auth's entries
+// alone. Warnings say where cargo-auth is still configured and what was
+// kept.
 func unconfigureProvider(f *Factory, cfg *cargoconfig.Config, target registryTarget, opts unconfigureOptions) (configureResult, error) {
 	result := configureResult{Path: cargoHomeConfigPath(cfg)}
-	edit := func(doc *tomledit.Document) error {
-		if target.Name != "" {
-			if v, ok := doc.Get(ownProviderKey(target.Name)...); ok && valueNamesCargoAuth(v) {
-				if err := doc.Delete(ownProviderKey(target.Name)...); err != nil {
-					return err
-				}
+	err := editCargoConfig(result.Path, func(c *cargoConfigEdit) error {
+		if len(opts.StillServed) > 0 {
+			doc, err := tomledit.Parse(result.Path, c.old)
+			if err != nil {
+				return err
 			}
-		}
-		items, err := globalProvidersIn(doc)
-		if err != nil || !slices.ContainsFunc(items, isCargoAuthEntry) {
+			if err := removeOwnCargoAuth(doc, target); err != nil {
+				return err
+			}
+			if items, err := globalProvidersIn(doc); err == nil && slices.ContainsFunc(items, isCargoAuthEntry) {
+				result.Warnings = append(result.Warnings, fmt.Sprintf("kept cargo-auth in registry.global-credential-providers in %s: it still serves %s", result.Path, strings.Join(opts.StillServed, ", ")))
+			}
+			result.Changed, err = c.write(doc.Bytes(), false)
 			return err
 		}
-		if len(opts.StillServed) > 0 {
-			result.Warnings = append(result.Warnings, fmt.Sprintf("kept cargo-auth in registry.global-credential-providers in %s: it still serves %s", result.Path, strings.Join(opts.StillServed, ", ")))
+		return withConfigureState(f, func(st *configureState) error {
+			undo, err := undoConfigure(result.Path, c.old, c.existed, st.Files[c.key], target)
+			if err != nil {
+				return err
+			}
+			if result.Changed, err = c.write(undo.data, undo.remove); err != nil {
+				return err
+			}
+			result.Restored, result.Warnings = undo.restored, append(result.Warnings, undo.notes...)
+			delete(st.Files, c.key)
 			return nil
-		}
-		rest := slices.DeleteFunc(slices.Clone(items), isCargoAuthEntry)
-		if len(rest) == 0 {
-			return doc.Delete(globalProvidersKey...)
-		}
-		return doc.Set(tomledit.StringArray(rest...), globalProvidersKey...)
-	}
-	var err error
-	if result.Changed, result.Diff, err = editCargoConfig(result.Path, opts.DryRun, edit); err != nil {
+		})
+	})
+	if err != nil {
 		return result, fmt.Errorf("removing cargo-auth from cargo's configuration: %w", err)
-	}
-	if opts.DryRun {
-		return result, nil
 	}
 	after, err := f.CargoConfig(opts.ConfigArgs)
 	if err != nil {
@@ -192,6 +232,107 @@ func unconfigureProvider(f *Factory, cfg *cargoconfig.Config, target registryTar
 		}
 	}
 	return result, nil
+}
+
+// removeOwnCargoAuth removes target's own credential-provider when it runs
+// cargo-auth.
+func removeOwnCargoAuth(doc *tomledit.Document, target registryTarget) error {
+	if target.Name == "" {
+		return nil
+	}
+	if v, ok := doc.Get(ownProviderKey(target.Name)...); ok && valueNamesCargoAuth(v) {
+		return doc.Delete(ownProviderKey(target.Name)...)
+	}
+	return nil
+}
+
+// undone is the file after logout --unconfigure.
+type undone struct {
+	data   []byte
+	remove bool
+	// restored says how the file went back, for the user ("" when only
+	// cargo-auth was removed).
+	restored string
+	notes    []string
+}
+
+// undoConfigure works out the file without cargo-auth: old (existed: the
+// file is there) given login's record rec of it (nil when there is none).
+func undoConfigure(path string, old []byte, existed bool, rec *configureRecord, target registryTarget) (undone, error) {
+	var out undone
+	base := old
+	exact := false
+	if rec != nil && existed && rec.Original != "" && sha256Hex(old) == rec.Written {
+		if orig, ok := applyUndo(old, rec.Undo); ok && sha256Hex(orig) == rec.Original {
+			base, exact = orig, true
+		}
+	}
+	doc, err := tomledit.Parse(path, base)
+	if err != nil {
+		return out, err
+	}
+	if rec != nil && !exact {
+		if err := undoList(doc, rec, &out); err != nil {
+			return out, err
+		}
+	}
+	if err := removeOwnCargoAuth(doc, target); err != nil {
+		return out, err
+	}
+	items, err := globalProvidersIn(doc)
+	if err != nil {
+		return out, err
+	}
+	if slices.ContainsFunc(items, isCargoAuthEntry) {
+		rest := slices.DeleteFunc(slices.Clone(items), isCargoAuthEntry)
+		if len(rest) == 0 {
+			err = doc.Delete(globalProvidersKey...)
+		} else {
+			err = doc.Set(tomledit.StringArray(rest...), globalProvidersKey...)
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	out.data = doc.Bytes()
+	switch {
+	case exact && rec.Created && len(out.data) == 0:
+		out.remove, out.restored = true, "removed "+path+", which cargo auth login created"
+	case exact && !doc.Changed():
+		out.restored = path + " is as it was before cargo auth login"
+	}
+	return out, nil
+}
+
+// undoList sets the provider list back to what it was before login, when
+// it still is what login wrote; otherwise it leaves it to the removal of
+// cargo-auth alone, and says so.
+func undoList(doc *tomledit.Document, rec *configureRecord, out *undone) error {
+	items, err := globalProvidersIn(doc)
+	if err != nil {
+		return err
+	}
+	if _, ok := doc.Get(globalProvidersKey...); !ok || !slices.Equal(items, rec.After) {
+		if slices.ContainsFunc(items, isCargoAuthEntry) {
+			note := "registry.global-credential-providers changed since cargo auth login edited it: removed only cargo-auth and kept the other entries"
+			if rec.AddedToken && slices.Contains(items, "cargo:token") {
+				note += ", cargo:token included (login had added it)"
+			}
+			out.notes = append(out.notes, note)
+		}
+		return nil
+	}
+	out.restored = "registry.global-credential-providers is as it was before cargo auth login (the rest of the file changed since, and stays)"
+	if rec.HadList {
+		return doc.Set(tomledit.StringArray(rec.Before...), globalProvidersKey...)
+	}
+	if err := doc.Delete(globalProvidersKey...); err != nil {
+		return err
+	}
+	if !rec.HadTable && hasTable(doc, "registry") && len(doc.Keys("registry")) == 0 {
+		return doc.Delete("registry")
+	}
+	return nil
 }
 
 var globalProvidersKey = []string{"registry", "global-credential-providers"}
@@ -214,17 +355,58 @@ func cargoHomeConfigPath(cfg *cargoconfig.Config) string {
 	return filepath.Join(cfg.CargoHome(), "config.toml")
 }
 
-// editCargoConfig applies edit to the file at path (created when missing),
-// or with dryRun only computes the change.
-func editCargoConfig(path string, dryRun bool, edit func(*tomledit.Document) error) (changed bool, diff string, err error) {
-	if !dryRun {
-		err = tomledit.UpdateFile(path, 0o644, func(doc *tomledit.Document) error {
-			err := edit(doc)
-			changed = doc.Changed()
-			return err
-		})
-		return changed, "", err
+// cargoConfigEdit is the file cargo-auth edits, read under its lock.
+type cargoConfigEdit struct {
+	path string
+	// key is the file's resolved path, its key in the record of login's
+	// edits.
+	key     string
+	old     []byte
+	existed bool
+}
+
+// write replaces the file with data, or removes it, when that changes it.
+func (c *cargoConfigEdit) write(data []byte, remove bool) (changed bool, err error) {
+	switch {
+	case remove:
+		if !c.existed {
+			return false, nil
+		}
+		if err := os.Remove(c.key); err != nil {
+			return false, fmt.Errorf("removing %s: %w", c.path, err)
+		}
+		return true, nil
+	case c.existed && bytes.Equal(data, c.old), !c.existed && len(data) == 0:
+		return false, nil
 	}
+	return true, atomicfile.WriteFile(c.path, data, 0o644)
+}
+
+// editCargoConfig runs fn on the file at path (empty when missing) under
+// its lock, as tomledit.UpdateFile does, so that fn can also keep the
+// record of the edit, or remove the file, before anyone else edits it.
+func editCargoConfig(path string, fn func(*cargoConfigEdit) error) error {
+	key, err := atomicfile.Resolve(path)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(key), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", key, err)
+	}
+	unlock, err := atomicfile.Lock(context.Background(), path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	return fn(&cargoConfigEdit{path: path, key: key, old: old, existed: err == nil})
+}
+
+// dryRunCargoConfig computes edit of the file at path without writing it.
+func dryRunCargoConfig(path string, edit func(*tomledit.Document) error) (changed bool, diff string, err error) {
 	src, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return false, "", err
@@ -237,6 +419,11 @@ func editCargoConfig(path string, dryRun bool, edit func(*tomledit.Document) err
 		return false, "", err
 	}
 	return doc.Changed(), doc.Diff(), nil
+}
+
+// hasTable reports whether the document defines the top-level table name.
+func hasTable(doc *tomledit.Document, name string) bool {
+	return slices.ContainsFunc(doc.Tables(), func(t []string) bool { return len(t) == 1 && t[0] == name })
 }
 
 // globalProvidersIn reads registry.global-credential-providers of one file.

@@ -30,9 +30,10 @@ func newLogoutCommand(f *Factory, runF func(context.Context, *logoutOptions) err
 		Usage:     "remove a registry's token from the keyring",
 		ArgsUsage: "[NAME | INDEX-URL]",
 		Description: "Removes the stored credential (token and token command). With --unconfigure it also\n" +
-			"removes cargo-auth from cargo's provider list in $CARGO_HOME/config.toml, unless other\n" +
-			"registries still have tokens in cargo-auth. Logging out of a registry with no stored\n" +
-			"token is not an error. Exit status: 0 done, 1 error, 2 usage (an unknown registry).",
+			"undoes login's edit of $CARGO_HOME/config.toml (exactly, when nothing changed it since;\n" +
+			"otherwise it removes only cargo-auth), unless other registries still have tokens in\n" +
+			"cargo-auth. Logging out of a registry with no stored token is not an error. Exit\n" +
+			"status: 0 done, 1 error, 2 usage (an unknown registry).",
 		Flags: []cli.Flag{
 			indexFlag(),
 			&cli.BoolFlag{Name: "unconfigure", Usage: "also undo login's edit of $CARGO_HOME/config.toml"},
@@ -110,6 +111,9 @@ func logoutRun(ctx context.Context, opts *logoutOptions) error {
 	}
 	if res.Changed {
 		u.Printf("%s removed cargo-auth from cargo's configuration (%s)\n", u.mark("ok"), res.Path)
+	}
+	if res.Restored != "" {
+		u.Printf("%s %s\n", u.mark("ok"), res.Restored)
 	}
 	for _, w := range res.Warnings {
 		u.Warnf("note: %s", w)
