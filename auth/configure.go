@@ -198,7 +198,11 @@ func unconfigureProvider(f *Factory, cfg *cargoconfig.Config, target registryTar
 			if err := removeOwnCargoAuth(doc, target); err != nil {
 				return err
 			}
-			if items, err := globalProvidersIn(doc); err == nil && slices.ContainsFunc(items, isCargoAuthEntry) {
+			items, err := globalProvidersIn(doc)
+			if err != nil {
+				return err
+			}
+			if slices.ContainsFunc(items, isCargoAuthEntry) {
 				result.Warnings = append(result.Warnings, fmt.Sprintf("kept cargo-auth in registry.global-credential-providers in %s: it still serves %s", result.Path, strings.Join(opts.StillServed, ", ")))
 			}
 			result.Changed, err = c.write(doc.Bytes(), false)
