@@ -6,6 +6,7 @@ package redact
 import (
 	"math"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -155,6 +156,11 @@ func isURLChar(r rune) bool {
 var (
 	knownMu sync.RWMutex
 	known   = map[string]struct{}{}
+	// knownOrder is known's keys, shortest first (then bytewise), so that
+	// redaction does not depend on map order: a registered token is masked
+	// before a registered URL that contains it, and the rest of that URL
+	// stays readable.
+	knownOrder []string
 )
 
 // Register adds secrets that Text and Known must remove wherever they appear,
@@ -164,10 +170,17 @@ func Register(secrets ...string) {
 	knownMu.Lock()
 	defer knownMu.Unlock()
 	for _, s := range secrets {
-		if len(s) >= 4 {
+		if _, dup := known[s]; len(s) >= 4 && !dup {
 			known[s] = struct{}{}
+			knownOrder = append(knownOrder, s)
 		}
 	}
+	sort.Slice(knownOrder, func(i, j int) bool {
+		if len(knownOrder[i]) != len(knownOrder[j]) {
+			return len(knownOrder[i]) < len(knownOrder[j])
+		}
+		return knownOrder[i] < knownOrder[j]
+	})
 }
 
 // Known replaces every secret registered with Register, and its URL-escaped
@@ -175,7 +188,7 @@ func Register(secrets ...string) {
 func Known(s string) string {
 	knownMu.RLock()
 	defer knownMu.RUnlock()
-	for secret := range known {
+	for _, secret := range knownOrder {
 		if strings.Contains(s, secret) {
 			s = strings.ReplaceAll(s, secret, Placeholder)
 		}
