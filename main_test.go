@@ -124,6 +124,9 @@ func setupScript(env *testscript.Env) error {
 	env.Defer(func() { removeKeyctlKeyring(service) })
 	env.Setenv("CARGO_AUTH_LEAKGUARD_DIR", guardDir)
 	env.Setenv("CARGO_TERM_COLOR", "never")
+	// Under -race every process sleeps a second at exit, and cargo spawns
+	// cargo-auth on every networked command.
+	env.Setenv("GORACE", "atexit_sleep_ms=0")
 	env.Setenv("NO_COLOR", "")
 	for _, k := range []string{"CI", "DBUS_SESSION_BUS_ADDRESS", "PASSWORD_STORE_DIR", "GNUPGHOME", "CARGO_AUTH_TEST_KEYRINGS"} {
 		env.Setenv(k, os.Getenv(k))
