@@ -108,6 +108,9 @@ func newHarness(cargoAuth string) (*harness, error) {
 		"CARGO_REGISTRIES_BENCH_INDEX="+reg.IndexURL(),
 		"CARGO_HTTP_CAINFO="+reg.CAFile(),
 		"CARGO_AUTH_FILE_PASSPHRASE=bench-passphrase",
+		// Its own keyring namespace: keyctl outlives HOME, and the user's
+		// real items live under the default name.
+		"CARGO_AUTH_SERVICE=cargo-auth-bench-"+filepath.Base(dir),
 		"CARGO_TERM_COLOR=never",
 	)
 	project := filepath.Join(dir, "project")
