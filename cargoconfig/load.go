@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // LoadOptions are everything Load reads besides the file system: the process
@@ -44,6 +45,40 @@ type Config struct {
 	warnings        []Warning
 	clashes         []listClash
 	credsErr        error
+
+	// canonical memoises canonicalURL: RegistryByIndex compares an index
+	// with every configured one, and runs once per registry while loading,
+	// so a large configuration would parse the same URLs n² times.
+	// Copies of the Config (withoutCredentials) share it.
+	canonical *sync.Map // raw URL → canonicalResult
+	// byIndex is computed once from values (see configuredIndexes).
+	byIndex *indexTable
+}
+
+// indexTable maps canonical index URLs to the registries that have them.
+type indexTable struct {
+	once  sync.Once
+	names map[string][]string
+	err   error
+}
+
+type canonicalResult struct {
+	url string
+	err error
+}
+
+// canonicalURL is the package's canonicalURL, memoised for this Config.
+func (c *Config) canonicalURL(raw string) (string, error) {
+	if c.canonical == nil {
+		return canonicalURL(raw)
+	}
+	if v, ok := c.canonical.Load(raw); ok {
+		r := v.(canonicalResult)
+		return r.url, r.err
+	}
+	u, err := canonicalURL(raw)
+	c.canonical.Store(raw, canonicalResult{u, err})
+	return u, err
 }
 
 // Load reads cargo's configuration as cargo would for a command run in
@@ -54,7 +89,8 @@ func Load(opts LoadOptions) (*Config, error) {
 	if !filepath.IsAbs(opts.Cwd) {
 		return nil, fmt.Errorf("working directory %q is not absolute", opts.Cwd)
 	}
-	c := &Config{cwd: filepath.Clean(opts.Cwd), home: opts.Home, env: parseEnviron(opts.Environ)}
+	c := &Config{cwd: filepath.Clean(opts.Cwd), home: opts.Home, env: parseEnviron(opts.Environ),
+		canonical: new(sync.Map), byIndex: new(indexTable)}
 	var err error
 	if c.cargoHome, err = cargoHome(c.cwd, opts.Home, c.env); err != nil {
 		return nil, err

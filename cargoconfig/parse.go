@@ -3,6 +3,7 @@ package cargoconfig
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -133,6 +134,7 @@ func keyPositions(data []byte) map[string]position {
 	out := map[string]position{}
 	p := &unstable.Parser{}
 	p.Reset(data)
+	w := &keyWalker{lines: lineStarts(data)}
 	var table []string
 	arrayTables := map[string]int{}
 	for p.NextExpression() {
@@ -146,29 +148,29 @@ func keyPositions(data []byte) map[string]position {
 				arrayTables[k] = i + 1
 				table = append(table, "["+strconv.Itoa(i)+"]")
 			}
-			record(p, out, table, e.Child())
+			record(w, out, table, e.Child())
 		case unstable.KeyValue:
-			walkKeyValue(p, out, table, e)
+			walkKeyValue(w, out, table, e)
 		}
 	}
 	return out
 }
 
-func walkKeyValue(p *unstable.Parser, out map[string]position, prefix []string, kv *unstable.Node) {
+func walkKeyValue(w *keyWalker, out map[string]position, prefix []string, kv *unstable.Node) {
 	it := kv.Key()
 	first := it.Node()
 	key := append(append([]string{}, prefix...), keyParts(kv.Key())...)
 	// Intermediate tables of a dotted key are defined here too.
 	for i := len(prefix) + 1; i < len(key); i++ {
 		if _, ok := out[strings.Join(key[:i], "\x00")]; !ok {
-			record(p, out, key[:i], first)
+			record(w, out, key[:i], first)
 		}
 	}
-	record(p, out, key, first)
-	walkValue(p, out, key, kv.Value())
+	record(w, out, key, first)
+	walkValue(w, out, key, kv.Value())
 }
 
-func walkValue(p *unstable.Parser, out map[string]position, key []string, v *unstable.Node) {
+func walkValue(w *keyWalker, out map[string]position, key []string, v *unstable.Node) {
 	switch v.Kind {
 	case unstable.Array:
 		it := v.Children()
@@ -179,14 +181,14 @@ func walkValue(p *unstable.Parser, out map[string]position, key []string, v *uns
 				continue
 			}
 			elem := append(append([]string{}, key...), "["+strconv.Itoa(i)+"]")
-			record(p, out, elem, n)
-			walkValue(p, out, elem, n)
+			record(w, out, elem, n)
+			walkValue(w, out, elem, n)
 		}
 	case unstable.InlineTable:
 		it := v.Children()
 		for it.Next() {
 			if n := it.Node(); n.Kind == unstable.KeyValue {
-				walkKeyValue(p, out, key, n)
+				walkKeyValue(w, out, key, n)
 			}
 		}
 	}
@@ -200,7 +202,7 @@ func keyParts(it unstable.Iterator) []string {
 	return parts
 }
 
-func record(p *unstable.Parser, out map[string]position, key []string, n *unstable.Node) {
+func record(w *keyWalker, out map[string]position, key []string, n *unstable.Node) {
 	if n == nil {
 		return
 	}
@@ -212,6 +214,30 @@ func record(p *unstable.Parser, out map[string]position, key []string, n *unstab
 	if r.Length == 0 && r.Offset == 0 {
 		return
 	}
-	s := p.Shape(r)
-	out[k] = position{line: s.Start.Line, col: s.Start.Column}
+	out[k] = w.position(int(r.Offset))
+}
+
+// keyWalker carries what the walk over a document's keys needs: the start
+// offset of every line, so that positions cost a binary search rather than
+// the parser's scan from the start of the file (quadratic in a large file).
+type keyWalker struct {
+	lines []int
+}
+
+// lineStarts returns the offset at which each line of data starts.
+func lineStarts(data []byte) []int {
+	starts := []int{0}
+	for i, b := range data {
+		if b == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// position is the 1-based line and byte column of offset, as the parser's
+// Shape computes them.
+func (w *keyWalker) position(offset int) position {
+	line := sort.Search(len(w.lines), func(i int) bool { return w.lines[i] > offset }) - 1
+	return position{line: line + 1, col: offset - w.lines[line] + 1}
 }

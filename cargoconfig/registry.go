@@ -270,7 +270,7 @@ func (c *Config) checkRegistryIndexNotSet() error {
 // returns "" when no registry has that index, and cargo's error when
 // several do.
 func (c *Config) RegistryByIndex(indexURL string) (string, error) {
-	want, err := canonicalURL(indexURL)
+	want, err := c.canonicalURL(indexURL)
 	if err != nil {
 		return "", err
 	}
@@ -284,35 +284,16 @@ func (c *Config) RegistryByIndex(indexURL string) (string, error) {
 		if !ok {
 			continue
 		}
-		if got, err := canonicalURL(v); err == nil && got == want {
+		if got, err := c.canonicalURL(v); err == nil && got == want {
 			names = append(names, strings.ToLower(name))
 		}
 	}
 	if len(names) == 0 {
-		if regs, ok := c.values.table["registries"]; ok {
-			if regs.kind != kindTable {
-				return "", regs.expected("table", "registries")
-			}
-			for name, r := range regs.table {
-				if r.kind != kindTable {
-					return "", r.expected("table", "registries."+name)
-				}
-				idx, ok := r.table["index"]
-				if !ok {
-					continue
-				}
-				if idx.kind != kindString {
-					return "", idx.expected("string", "registries."+name+".index")
-				}
-				got, err := canonicalURL(idx.str)
-				if err != nil {
-					return "", err
-				}
-				if got == want {
-					names = append(names, name)
-				}
-			}
+		byIndex, err := c.configuredIndexes()
+		if err != nil {
+			return "", err
 		}
+		names = append(names, byIndex[want]...)
 	}
 	sort.Strings(names)
 	switch len(names) {
@@ -323,6 +304,47 @@ func (c *Config) RegistryByIndex(indexURL string) (string, error) {
 	}
 	return "", fmt.Errorf("multiple registries are configured with the same index url '%s': %s",
 		redact.URL(sourceURL(indexURL)), strings.Join(names, ", "))
+}
+
+// configuredIndexes maps the canonical index URL of every registry in the
+// configuration to the names that have it, computed once per Load: loading
+// asks RegistryByIndex for every registry, which would otherwise compare
+// every pair.
+func (c *Config) configuredIndexes() (map[string][]string, error) {
+	if c.byIndex == nil {
+		return c.scanIndexes()
+	}
+	c.byIndex.once.Do(func() { c.byIndex.names, c.byIndex.err = c.scanIndexes() })
+	return c.byIndex.names, c.byIndex.err
+}
+
+func (c *Config) scanIndexes() (map[string][]string, error) {
+	out := map[string][]string{}
+	regs, ok := c.values.table["registries"]
+	if !ok {
+		return out, nil
+	}
+	if regs.kind != kindTable {
+		return nil, regs.expected("table", "registries")
+	}
+	for name, r := range regs.table {
+		if r.kind != kindTable {
+			return nil, r.expected("table", "registries."+name)
+		}
+		idx, ok := r.table["index"]
+		if !ok {
+			continue
+		}
+		if idx.kind != kindString {
+			return nil, idx.expected("string", "registries."+name+".index")
+		}
+		got, err := c.canonicalURL(idx.str)
+		if err != nil {
+			return nil, err
+		}
+		out[got] = append(out[got], name)
+	}
+	return out, nil
 }
 
 // checkRegistries records warnings about registry names: two configured
